@@ -1,0 +1,1 @@
+"""Building blocks of ``bench/tracking.py``: servers, the REST client, workloads and the report."""

@@ -1,0 +1,56 @@
+"""The few statements whose SQL differs between SQLite and PostgreSQL: upserts, chunked IN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+T = TypeVar("T")
+
+# Bound parameters per statement stay well under SQLite's limit (32766) and keep IN lists short.
+IN_CHUNK = 900
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows, skipping any whose primary key is already there."""
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+    where: Callable[[Any], ColumnElement[bool]] | None = None,
+) -> None:
+    """Insert rows; where the key exists, overwrite the ``update`` columns.
+
+    ``where``, if given, receives the incoming row (the statement's ``excluded`` columns) and
+    returns the condition under which the existing row is overwritten.
+    """
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: stmt.excluded[name] for name in update},
+        where=where(stmt.excluded) if where is not None else None,
+    )
+    conn.execute(stmt, list(rows))
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

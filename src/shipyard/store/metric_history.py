@@ -1,0 +1,178 @@
+"""A metric's full history, in pages, and chart-sized summaries of it.
+
+The history is ordered by step, then timestamp (then value), which is the primary key's order:
+a page is one index range scan, wherever it starts. (MLflow orders by timestamp first; the two
+agree whenever steps and time advance together, and step order is what charts want.)
+
+Chart summaries never send more points than asked for, however long the history: the step
+range is cut into equal buckets and each bucket contributes its lowest and its highest point,
+so spikes survive the downsampling. The first and last points are always included.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from shipyard.domain import validation
+from shipyard.domain.entities import Metric, Page
+from shipyard.domain.errors import InvalidParameter
+from shipyard.store import paging
+from shipyard.store.runs import get_run_ref
+from shipyard.store.schema import metrics
+
+_ORDER = [
+    paging.SortKey(metrics.c.step, ascending=True),
+    paging.SortKey(metrics.c.timestamp, ascending=True),
+    paging.SortKey(metrics.c.value, ascending=True),
+    paging.SortKey(metrics.c.is_nan, ascending=True),
+]
+
+
+def _point(row: Row[Any], run_id: str | None = None) -> Metric:
+    return Metric(
+        key=row.key,
+        value=math.nan if row.is_nan else row.value,
+        timestamp=row.timestamp,
+        step=row.step,
+        run_id=run_id,
+    )
+
+
+def get_metric_history(
+    conn: Connection,
+    run_id: str,
+    key: str,
+    *,
+    max_results: int | None = None,
+    page_token: str | None = None,
+) -> Page[Metric]:
+    """One page of every point logged for a run's metric, in step order."""
+    limit = validation.check_page_size(max_results, validation.METRIC_HISTORY_PAGE, "max_results")
+    ref = get_run_ref(conn, run_id)
+    query_id = paging.fingerprint("metric-history", run_id, key)
+    stmt = select(
+        metrics.c.key,
+        metrics.c.step,
+        metrics.c.timestamp,
+        metrics.c.value,
+        metrics.c.is_nan,
+        *paging.sort_columns(_ORDER),
+    ).where(metrics.c.run == ref.pk, metrics.c.key == key)
+    if page_token:
+        position = paging.decode_token(page_token, query_id)
+        stmt = stmt.where(paging.after_position(_ORDER, position))
+    rows = conn.execute(stmt.order_by(*paging.order_by(_ORDER)).limit(limit + 1)).all()
+    token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        token = paging.encode_token(paging.position_of(_ORDER, rows[-1]), query_id)
+    return Page([_point(row) for row in rows], token)
+
+
+def get_metric_history_sampled(
+    conn: Connection,
+    run_ids: Sequence[str],
+    key: str,
+    *,
+    max_results: int | None = None,
+    start_step: int | None = None,
+    end_step: int | None = None,
+) -> list[Metric]:
+    """At most ``max_results`` points per run, spread over ``[start_step, end_step]``."""
+    if (start_step is None) != (end_step is None):
+        raise InvalidParameter(
+            "Give both start_step and end_step to zoom into a step range, or neither."
+        )
+    if start_step is not None and end_step is not None and start_step > end_step:
+        raise InvalidParameter(
+            f"start_step ({start_step}) must not be greater than end_step ({end_step})."
+        )
+    if not run_ids:
+        raise InvalidParameter("Missing value for required parameter 'run_ids'.")
+    if len(run_ids) > validation.MAX_RUNS_PER_BULK_INTERVAL:
+        raise InvalidParameter(
+            f"At most {validation.MAX_RUNS_PER_BULK_INTERVAL} runs can be charted at once, "
+            f"got {len(run_ids)}."
+        )
+    limit = validation.check_page_size(
+        max_results, validation.METRIC_BULK_INTERVAL_PAGE, "max_results"
+    )
+    refs = [get_run_ref(conn, run_id) for run_id in dict.fromkeys(run_ids)]
+    points: list[Metric] = []
+    for ref in refs:
+        rows = _sample(conn, ref.pk, key, limit, start_step, end_step)
+        points.extend(_point(row, ref.run_id) for row in rows)
+    return points
+
+
+def _sample(
+    conn: Connection,
+    pk: int,
+    key: str,
+    limit: int,
+    start_step: int | None,
+    end_step: int | None,
+) -> list[Row[Any]]:
+    in_range = [metrics.c.run == pk, metrics.c.key == key]
+    if start_step is not None and end_step is not None:
+        in_range += [metrics.c.step >= start_step, metrics.c.step <= end_step]
+    columns = (
+        metrics.c.key,
+        metrics.c.step,
+        metrics.c.timestamp,
+        metrics.c.value,
+        metrics.c.is_nan,
+    )
+    in_order = (metrics.c.step, metrics.c.timestamp, metrics.c.value)
+    head = conn.execute(
+        select(*columns).where(*in_range).order_by(*in_order).limit(limit + 1)
+    ).all()
+    if len(head) <= limit:
+        return list(head)
+    first = head[0]
+    last = conn.execute(
+        select(*columns).where(*in_range).order_by(*(c.desc() for c in in_order)).limit(1)
+    ).one()
+    buckets = max(1, (limit - 2) // 2)
+    # Integer arithmetic on both engines (a float cast rounds on PostgreSQL, truncates on
+    # SQLite); dividing by the bucket width rather than multiplying first cannot overflow.
+    width = max(1, -(-(last.step - first.step + 1) // buckets))
+    bucket = ((metrics.c.step - first.step) // width).label("bucket")
+    points = select(*columns, bucket).where(*in_range).subquery()
+    ranked = select(
+        points,
+        func.row_number()
+        .over(
+            partition_by=points.c.bucket,
+            order_by=(points.c.is_nan, points.c.value.asc(), points.c.step),
+        )
+        .label("lowest"),
+        func.row_number()
+        .over(
+            partition_by=points.c.bucket,
+            order_by=(points.c.is_nan, points.c.value.desc(), points.c.step),
+        )
+        .label("highest"),
+    ).subquery()
+    picked = conn.execute(
+        select(ranked.c.key, ranked.c.step, ranked.c.timestamp, ranked.c.value, ranked.c.is_nan)
+        .where((ranked.c.lowest == 1) | (ranked.c.highest == 1))
+        .order_by(ranked.c.step, ranked.c.timestamp)
+    ).all()
+    chosen = {(row.step, row.timestamp, row.value, row.is_nan): row for row in picked}
+    for edge in (first, last):
+        chosen.setdefault((edge.step, edge.timestamp, edge.value, edge.is_nan), edge)
+    ordered = sorted(chosen.values(), key=lambda row: (row.step, row.timestamp, row.value))
+    return ordered[:limit] if len(ordered) <= limit else _thin(ordered, limit)
+
+
+def _thin(rows: list[Row[Any]], limit: int) -> list[Row[Any]]:
+    """Keep ``limit`` rows evenly spread, the first and the last among them."""
+    if limit == 1:
+        return [rows[-1]]
+    step = (len(rows) - 1) / (limit - 1)
+    return [rows[round(index * step)] for index in range(limit)]

@@ -1,0 +1,1 @@
+"""The unmodified ``mlflow`` client against a live tracking server (Shipyard or MLflow itself)."""
