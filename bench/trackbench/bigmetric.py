@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from trackbench.console import log
 from trackbench.context import BenchContext, Contender, Trial
 from trackbench.measure import median, run_parallel, split_round_robin, summarize, timed_ms
+from trackbench.report import Row
 from trackbench.rest import (
     AJAX_API,
     API,
@@ -27,7 +28,6 @@ from trackbench.rest import (
     log_batch_body,
     post_log_batch,
 )
-from trackbench.report import Row
 
 BIG_KEY = "big"
 BATCH_POINTS = 1000
@@ -100,13 +100,17 @@ def _ingest(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
         return run_parallel(run.clients, jobs, post_log_batch)
 
     chunk_rate = encoder.chunk_points
-    seconds = trial.interleave(encoder.chunks(), measure, lambda s: f"{chunk_rate / s:,.0f} points/s")
+    seconds = trial.interleave(
+        encoder.chunks(), measure, lambda s: f"{chunk_rate / s:,.0f} points/s"
+    )
     rates = {
         name: ctx.sizes.big_points / sum(values) if len(values) == encoder.chunks() else None
         for name, values in seconds.items()
     }
     note = f"{ctx.sizes.clients} clients, {ctx.sizes.big_points:,} points"
-    return Row("big-ingest", "points/s", "higher", rates, "; ".join(filter(None, [note, trial.note()])))
+    return Row(
+        "big-ingest", "points/s", "higher", rates, "; ".join(filter(None, [note, trial.note()]))
+    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,9 @@ class HistoryRead:
 
     def describe(self) -> str:
         paging = "pages honoured" if self.largest_page <= HISTORY_PAGE else "max_results ignored"
-        return f"{self.pages} pages, {self.points:,} points, largest {self.largest_page:,} ({paging})"
+        return (
+            f"{self.pages} pages, {self.points:,} points, largest {self.largest_page:,} ({paging})"
+        )
 
 
 def read_history(client: RestClient, run_id: str, max_pages: int) -> HistoryRead:
@@ -158,11 +164,19 @@ def _history(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
         if samples:
             notes.append(f"{name}: {samples[0].describe()}")
             if samples[0].points != ctx.sizes.big_points:
-                ctx.warn(f"big-history: {name} returned {samples[0].points:,} points, "
-                         f"expected {ctx.sizes.big_points:,}")
+                ctx.warn(
+                    f"big-history: {name} returned {samples[0].points:,} points, "
+                    f"expected {ctx.sizes.big_points:,}"
+                )
     ctx.details["big-history"] = {name: [vars(r) for r in rs] for name, rs in reads.items()}
     seconds = {name: median(r.seconds for r in rs) if rs else None for name, rs in reads.items()}
-    return Row("big-history", "s, all pages", "lower", seconds, "; ".join(notes + [trial.note()]).strip("; "))
+    return Row(
+        "big-history",
+        "s, all pages",
+        "lower",
+        seconds,
+        "; ".join(filter(None, [*notes, trial.note()])),
+    )
 
 
 def _interval_points(run: _BigRun) -> int:

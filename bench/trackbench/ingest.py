@@ -78,7 +78,9 @@ def _ingest(ctx: BenchContext, workload: str, writers: int, batches: int) -> lis
             encode_points(batch_points(first + b * STEPS_PER_BATCH, started_ms))
             for b in range(batches)
         ]
-        jobs = [[log_batch_body(run_id, metrics) for metrics in encoded] for run_id in setup.run_ids]
+        jobs = [
+            [log_batch_body(run_id, metrics) for metrics in encoded] for run_id in setup.run_ids
+        ]
         seconds = run_parallel(setup.clients, jobs, post_log_batch)
         return writers * batches * BATCH_POINTS / seconds
 
@@ -101,4 +103,6 @@ def ingest_1(ctx: BenchContext) -> list[Row]:
 
 def ingest_8(ctx: BenchContext) -> list[Row]:
     """``Sizes.clients`` clients at once, each into its own run."""
-    return _ingest(ctx, f"ingest-{ctx.sizes.clients}", ctx.sizes.clients, ctx.sizes.ingest_batches_8)
+    return _ingest(
+        ctx, f"ingest-{ctx.sizes.clients}", ctx.sizes.clients, ctx.sizes.ingest_batches_8
+    )

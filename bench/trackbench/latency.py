@@ -7,6 +7,7 @@ can take longer than that), then times ``Sizes.latency_calls`` sequential calls.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,7 +52,11 @@ def _latency_rows(trial: Trial, samples: dict[str, list[float]], *, with_p95: bo
 def _spread(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
-    return {"p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "max_ms": max(values)}
+    return {
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "max_ms": max(values),
+    }
 
 
 def _close_all(clients: list[RestClient]) -> None:
@@ -63,7 +68,7 @@ def _health(ctx: BenchContext, workload: str, *, keepalive: bool) -> list[Row]:
     trial = Trial(ctx, workload)
     clients = trial.each(lambda contender: contender.client(keepalive=keepalive))
     calls: dict[str, Call] = {
-        name: (lambda client=client: client.get_text("/health")) for name, client in clients.items()
+        name: functools.partial(client.get_text, "/health") for name, client in clients.items()
     }
     try:
         samples = _time_calls(ctx, trial, calls)

@@ -81,7 +81,11 @@ def run_parallel(
         futures = [pool.submit(worker, c, items) for c, items in zip(clients, jobs, strict=True)]
         barrier.wait()
         started = time.perf_counter()
-        wait(futures)
+        try:
+            wait(futures)
+        except BaseException:  # Ctrl-C: let the workers stop after their current request
+            failed.set()
+            raise
         seconds = time.perf_counter() - started
     for future in futures:
         future.result()

@@ -143,7 +143,9 @@ class Point(NamedTuple):
 
 def point_objects(points: Iterable[Point]) -> list[Json]:
     """Metrics as the JSON objects of a ``runs/log-batch`` body."""
-    return [{"key": p.key, "value": p.value, "timestamp": p.timestamp, "step": p.step} for p in points]
+    return [
+        {"key": p.key, "value": p.value, "timestamp": p.timestamp, "step": p.step} for p in points
+    ]
 
 
 def encode_points(points: Iterable[Point]) -> bytes:

@@ -15,8 +15,16 @@ from trackbench.console import log
 from trackbench.context import BenchContext, Contender, Trial
 from trackbench.measure import run_parallel, split_round_robin, summarize, timed_ms
 from trackbench.report import CANDIDATE, Goal, Row
-from trackbench.rest import API, Json, Point, RestClient, create_experiment, create_run, log_batch
-from trackbench.rest import ProtocolError
+from trackbench.rest import (
+    API,
+    Json,
+    Point,
+    ProtocolError,
+    RestClient,
+    create_experiment,
+    create_run,
+    log_batch,
+)
 from trackbench.rest import field as response_field
 
 SEED_START_TIME = 1_700_000_000_000
@@ -188,7 +196,10 @@ def _seed_all(ctx: BenchContext, runs: list[SeedRun]) -> tuple[dict[str, _Seeded
         return run_parallel(target.clients, jobs, store)
 
     seconds = trial.interleave(len(chunks), measure, lambda s: f"{chunk_size / s:,.0f} runs/s")
-    totals = {name: sum(values) if len(values) == len(chunks) else None for name, values in seconds.items()}
+    totals = {
+        name: sum(values) if len(values) == len(chunks) else None
+        for name, values in seconds.items()
+    }
     rates = [f"{name} {len(runs) / t:,.0f} runs/s" for name, t in totals.items() if t]
     note = "; ".join(filter(None, [", ".join(rates), trial.note()]))
     row = Row(f"seed {len(runs):,} runs", "s", "lower", totals, note)
@@ -201,7 +212,9 @@ def _check(ctx: BenchContext, query: Query, expected: list[str], got: dict[str, 
     """Warn when a server's answer differs from the expected names, or from the other server's."""
     for name, names in got.items():
         if len(names) != len(expected):
-            ctx.warn(f"{query.workload}: {name} returned {len(names)} runs, expected {len(expected)}")
+            ctx.warn(
+                f"{query.workload}: {name} returned {len(names)} runs, expected {len(expected)}"
+            )
         elif names != expected:
             first = next(i for i, (a, b) in enumerate(zip(names, expected, strict=True)) if a != b)
             ctx.warn(

@@ -6,6 +6,7 @@ one process group, which :meth:`Server.stop` signals as a whole (SIGTERM, then S
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -148,10 +149,8 @@ class Server:
         """SIGTERM the whole process group, SIGKILL whatever is left after a grace period."""
         if self._proc is not None:
             _signal_group(self._proc.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
             _wait_group_gone(self._proc.pid, timeout=5.0)
             _signal_group(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
@@ -165,10 +164,8 @@ class Server:
 
 
 def _signal_group(pgid: int, signum: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _wait_group_gone(pgid: int, *, timeout: float) -> None:

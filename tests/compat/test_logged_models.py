@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import mlflow
 import pytest
@@ -129,9 +130,7 @@ def test_delete_missing_logged_model_tag_raises_resource_does_not_exist(
     assert raised.value.error_code == "RESOURCE_DOES_NOT_EXIST"
 
 
-def test_log_model_params_adds_to_existing_params(
-    client: MlflowClient, experiment_id: str
-) -> None:
+def test_log_model_params_adds_to_existing_params(client: MlflowClient, experiment_id: str) -> None:
     model = client.create_logged_model(experiment_id, name="params", params={"depth": "3"})
 
     client.log_model_params(model.model_id, {"lr": "0.1", "epochs": "10"})
@@ -235,7 +234,7 @@ def test_search_logged_models_pages_with_max_results(
 
 
 def test_search_logged_models_is_scoped_to_experiments(
-    client: MlflowClient, experiment_id: str, unique_name
+    client: MlflowClient, experiment_id: str, unique_name: Callable[[str], str]
 ) -> None:
     mine = client.create_logged_model(experiment_id, name="mine")
     other_experiment = client.create_experiment(unique_name("other-models"))
@@ -283,9 +282,7 @@ def test_log_outputs_links_model_to_run(client: MlflowClient, experiment_id: str
     assert [(output.model_id, output.step) for output in outputs] == [(model.model_id, 2)]
 
 
-def test_run_without_outputs_has_no_model_outputs(
-    client: MlflowClient, experiment_id: str
-) -> None:
+def test_run_without_outputs_has_no_model_outputs(client: MlflowClient, experiment_id: str) -> None:
     run_id = client.create_run(experiment_id).info.run_id
 
     outputs = client.get_run(run_id).outputs

@@ -893,7 +893,7 @@ def test_control_characters_in_a_quoted_token_keep_the_message_three_lines() -> 
     with pytest.raises(InvalidParameter) as caught:
         parse_filter("tags.t = 'abc\n", RUNS)
     headline, _, _ = caught.value.message.split("\n")
-    assert "\"'abc\\n\" at position 9" in headline
+    assert '"\'abc\\n" at position 9' in headline
 
 
 def test_long_filter_is_excerpted_around_the_error() -> None:

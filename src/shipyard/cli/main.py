@@ -1,11 +1,19 @@
 """The ``shipyard`` command."""
 
+from __future__ import annotations
+
 import click
 
 from shipyard import __version__
+from shipyard.cli.db import db
+from shipyard.cli.server import server
 
 
 @click.group()
 @click.version_option(__version__, prog_name="shipyard")
 def cli() -> None:
     """Shipyard: experiment tracking, models and deployment on your own machines."""
+
+
+cli.add_command(server)
+cli.add_command(db)

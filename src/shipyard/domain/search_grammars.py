@@ -23,6 +23,10 @@ can only mean one thing and refusing it would help nobody:
   file store accepts it), and params and tags can be sorted on (MLflow: metrics only).
 - Every grammar accepts every spelling of the attribute prefix (``attr.``, ``attributes.``,
   ``run.``) and type prefixes in any case (MLflow: exact lower case, some endpoints fewer).
+- A bare attribute name may be quoted in any of the three styles (MLflow: backticks or ``"``).
+- Numeric attributes take any integral number, also written ``1.7e12`` or ``5.0`` (MLflow's SQL
+  stores refuse float literals for experiments and model versions, and accept fractions on runs;
+  we refuse fractions everywhere, since the columns hold integer milliseconds or versions).
 
 Where MLflow's stores disagree with its documentation we follow the stores: on registered
 models, order_by ``timestamp`` sorts by ``last_updated_timestamp`` (the SQL store maps it there),
@@ -41,8 +45,11 @@ ValueType = Literal["string", "number"]
 """The type of an attribute's values: quoted strings, or integers (timestamps, version numbers)."""
 
 NUMERIC_OPERATORS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+"""Comparisons on numbers: metrics and numeric attributes."""
 STRING_OPERATORS = frozenset({"=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"})
+"""Comparisons on strings; ``IN`` / ``NOT IN`` take a tuple of strings."""
 NULL_OPERATORS = frozenset({"IS NULL", "IS NOT NULL"})
+"""Presence tests on key-value families (a run has the tag or it does not); they take no value."""
 # Ids are compared as whole values: a pattern over them means nothing (and they may be integers).
 _ID_OPERATORS = frozenset({"=", "!=", "IN", "NOT IN"})
 _METRIC_OPERATORS = NUMERIC_OPERATORS | NULL_OPERATORS

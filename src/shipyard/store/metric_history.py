@@ -1,8 +1,7 @@
 """A metric's full history, in pages, and chart-sized summaries of it.
 
-The history is ordered by step, then timestamp (then value), which is the primary key's order:
-a page is one index range scan, wherever it starts. (MLflow orders by timestamp first; the two
-agree whenever steps and time advance together, and step order is what charts want.)
+The history is ordered by timestamp, then step (then value), as MLflow orders it; that is the
+primary key's order, so a page is one index range scan wherever it starts.
 
 Chart summaries never send more points than asked for, however long the history: the step
 range is cut into equal buckets and each bucket contributes its lowest and its highest point,
@@ -25,8 +24,8 @@ from shipyard.store.runs import get_run_ref
 from shipyard.store.schema import metrics
 
 _ORDER = [
-    paging.SortKey(metrics.c.step, ascending=True),
     paging.SortKey(metrics.c.timestamp, ascending=True),
+    paging.SortKey(metrics.c.step, ascending=True),
     paging.SortKey(metrics.c.value, ascending=True),
     paging.SortKey(metrics.c.is_nan, ascending=True),
 ]
@@ -50,7 +49,7 @@ def get_metric_history(
     max_results: int | None = None,
     page_token: str | None = None,
 ) -> Page[Metric]:
-    """One page of every point logged for a run's metric, in step order."""
+    """One page of every point logged for a run's metric, oldest first."""
     limit = validation.check_page_size(max_results, validation.METRIC_HISTORY_PAGE, "max_results")
     ref = get_run_ref(conn, run_id)
     query_id = paging.fingerprint("metric-history", run_id, key)

@@ -51,8 +51,13 @@ class SortKey:
         """What a page query must select so the last row's position can be put in a token."""
         return [self.value] if self.rank is None else [self.rank, self.value]
 
+    def _bound(self, value: Any) -> ColumnElement[Any]:
+        # A typed literal: SQLAlchemy refuses ``column > False`` with a bare Python bool.
+        return literal(value, type_=self.value.type)
+
     def _beyond(self, value: Any) -> ColumnElement[bool]:
-        return self.value > value if self.ascending else self.value < value
+        bound = self._bound(value)
+        return self.value > bound if self.ascending else self.value < bound
 
     def after(self, position: Sequence[Any]) -> ColumnElement[bool]:
         """Rows that sort strictly after ``position`` on this key alone."""
@@ -66,10 +71,10 @@ class SortKey:
     def same(self, position: Sequence[Any]) -> ColumnElement[bool]:
         """Rows that tie with ``position`` on this key."""
         if self.rank is None:
-            return self.value == position[0]
+            return self.value == self._bound(position[0])
         rank, value = position
         if rank == RANK_VALUE:
-            return and_(self.rank == RANK_VALUE, self.value == value)
+            return and_(self.rank == RANK_VALUE, self.value == self._bound(value))
         return self.rank == literal(rank)
 
     def position_of(self, row: Sequence[Any]) -> list[Any]:

@@ -120,7 +120,7 @@ metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("value", Double, nullable=False),
     Column("is_nan", Boolean, nullable=False),
-    PrimaryKeyConstraint("run", "key", "step", "timestamp", "value", "is_nan"),
+    PrimaryKeyConstraint("run", "key", "timestamp", "step", "value", "is_nan"),
     sqlite_with_rowid=False,
 )
 

@@ -294,7 +294,7 @@ class TrackingStore:
         max_results: int | None = None,
         page_token: str | None = None,
     ) -> Page[Metric]:
-        """A page of every point of a run's metric, in step order."""
+        """A page of every point of a run's metric, oldest first."""
         validation.check_run_id(run_id)
         return self.db.read(
             lambda c: metric_history.get_metric_history(

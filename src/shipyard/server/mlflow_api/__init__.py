@@ -1,0 +1,23 @@
+"""MLflow's REST protocol: its routes, request and response shapes, and error format.
+
+Everything that is MLflow's (names, JSON shapes, quirks) stays inside this package; below it,
+the store speaks in Shipyard's own entities.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shipyard.domain.validation import MAX_BATCH_REQUEST_BYTES
+from shipyard.server.mlflow_api import experiments, logged_models, metrics, runs, server_info
+from shipyard.server.mlflow_api.errors import install_error_handlers
+
+# Routes held to a tighter body limit than the server's default.
+BODY_LIMITS = {"/mlflow/runs/log-batch": MAX_BATCH_REQUEST_BYTES}
+
+
+def install_mlflow_api(app: FastAPI) -> None:
+    """Add MLflow's tracking endpoints and error handling to ``app``."""
+    install_error_handlers(app)
+    for module in (experiments, runs, metrics, logged_models, server_info):
+        app.include_router(module.router.api)

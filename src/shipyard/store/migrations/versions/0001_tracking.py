@@ -92,7 +92,7 @@ def upgrade() -> None:
             ["run"], ["runs.id"], name="fk_metrics_run_runs", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint(
-            "run", "key", "step", "timestamp", "value", "is_nan", name="pk_metrics"
+            "run", "key", "timestamp", "step", "value", "is_nan", name="pk_metrics"
         ),
         sqlite_with_rowid=False,
     )

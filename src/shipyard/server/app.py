@@ -1,0 +1,84 @@
+"""The ASGI app factory: settings in, a ready FastAPI app out.
+
+Middleware, outermost first:
+1. ``BodyLimit``: refuses request bodies over the configured size before anything reads them.
+
+Routes: ``/health`` and ``/version`` (public), MLflow's tracking protocol under ``/api/2.0``
+and ``/ajax-api/2.0`` (``server/mlflow_api``). Every route declares its permission.
+
+The store is opened in the lifespan, not at import or construction time, so that a forking
+server (``--workers N``) opens its database connections in each worker, after the fork.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from shipyard import __version__
+from shipyard.server.body_limit import BodyLimit
+from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
+from shipyard.server.permissions import Permission, declare
+from shipyard.server.settings import ServerSettings
+from shipyard.store.engine import Database
+from shipyard.store.tracking import TrackingStore, prepare_database
+
+log = logging.getLogger(__name__)
+
+
+def open_store(settings: ServerSettings) -> TrackingStore:
+    """Open (and if needed create) the tracking store the settings name."""
+    prepare_database(settings.backend_store_uri, allow_upgrade=settings.upgrade_db)
+    store = TrackingStore(Database(settings.backend_store_uri), settings.artifact_root_uri)
+    store.ensure_default_experiment()
+    return store
+
+
+def create_app(settings: ServerSettings, store: TrackingStore | None = None) -> FastAPI:
+    """Build the tracking server app; pass ``store`` to use one opened elsewhere (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else open_store(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="Shipyard tracking server",
+        version=__version__,
+        description="MLflow-compatible experiment tracking.",
+        lifespan=lifespan,
+        openapi_url=None,  # served below, with a declared permission
+        docs_url=None,  # the interactive docs would load scripts from a CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+
+    @app.get("/health", openapi_extra=declare(Permission.PUBLIC), tags=["server"])
+    def health() -> Response:
+        """Liveness: answers OK while the server runs."""
+        return PlainTextResponse("OK")
+
+    @app.get("/version", openapi_extra=declare(Permission.PUBLIC), tags=["server"])
+    def version() -> Response:
+        """The Shipyard version."""
+        return PlainTextResponse(__version__)
+
+    @app.get("/openapi.json", openapi_extra=declare(Permission.PUBLIC), include_in_schema=False)
+    def openapi() -> Response:
+        """The OpenAPI description of this server's API."""
+        return JSONResponse(app.openapi())
+
+    install_mlflow_api(app)
+    app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, limits=BODY_LIMITS)
+    return app
