@@ -63,9 +63,10 @@ import platform
 import shlex
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -76,7 +77,7 @@ from trackbench import bigmetric, ingest, latency, search
 from trackbench.console import elapsed, log
 from trackbench.context import BenchContext, Contender, Sizes
 from trackbench.measure import median
-from trackbench.memory import RssSampler
+from trackbench.memory import RssSampler, tree_pss
 from trackbench.report import Goal, Report, Row, console_table
 from trackbench.rest import RestClient
 from trackbench.servers import Server, ServerDied, ServerSpec
@@ -87,7 +88,7 @@ SHIPYARD_COMMAND = (
     "{bin}/shipyard server --host 127.0.0.1 --port {port}"
     " --backend-store-uri sqlite:///{tmp}/shipyard.db --artifacts-destination {tmp}/artifacts"
 )
-SHIPYARD_WORKERS = "shipyard's default"
+SHIPYARD_WORKERS = "1 (Shipyard's default per `shipyard server --help`: --workers 1)"
 MLFLOW_COMMAND = (
     "{bin}/mlflow server --host 127.0.0.1 --port {port}"
     " --backend-store-uri sqlite:///{tmp}/mlflow.db --artifacts-destination {tmp}/artifacts"
@@ -213,6 +214,16 @@ def server_version(server: Server) -> str:
         client.close()
 
 
+@dataclass(frozen=True)
+class IdleMemory:
+    """A server's footprint once it has settled after start."""
+
+    rss_mb: float
+    pss_mb: float | None
+    processes: int
+    settled: bool
+
+
 class BenchRun:
     """One benchmark run: starts the servers, runs the workloads, builds the report."""
 
@@ -229,7 +240,7 @@ class BenchRun:
         self.servers: list[Server] = []
         self.samplers: dict[str, RssSampler] = {}
         self.startups: dict[str, list[float]] = {spec.name: [] for spec in self.specs}
-        self.idle: dict[str, tuple[float, bool, int]] = {}
+        self.idle: dict[str, IdleMemory] = {}
         self.ctx = BenchContext([], self.sizes)
         self.rows: list[Row] = []
         self.aborted = ""
@@ -243,8 +254,16 @@ class BenchRun:
         self._record_idle_memory()
         for name, workload in WORKLOADS.items():
             if name in self.selected:
-                log(f"{name}")
-                self.rows += workload(self.ctx)
+                self._run_workload(name, workload)
+
+    def _run_workload(self, name: str, workload: Workload) -> None:
+        """Run one workload; note how much CPU this client process itself used meanwhile."""
+        log(name)
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.rows += workload(self.ctx)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        self.ctx.details.setdefault("client_cpu_share", {})[name] = round(cpu / wall, 3)
+        log(f"{name} done in {wall:.1f} s; this client used {cpu / wall:.0%} of one core")
 
     def _time_fresh_starts(self, count: int) -> None:
         for attempt in range(count):
@@ -272,11 +291,15 @@ class BenchRun:
 
     def _record_idle_memory(self) -> None:
         for name, sampler in self.samplers.items():
-            mb, settled = sampler.wait_settled()
+            rss_mb, settled = sampler.wait_settled()
             latest = sampler.latest()
-            self.idle[name] = (mb, settled, latest.processes if latest else 0)
+            idle = IdleMemory(
+                rss_mb, tree_pss(sampler.pid), latest.processes if latest else 0, settled
+            )
+            self.idle[name] = idle
+            pss = f", PSS {idle.pss_mb:,.0f} MB" if idle.pss_mb else ""
             state = "settled" if settled else "still changing"
-            log(f"{name} idle: {mb:,.0f} MB in {self.idle[name][2]} processes ({state})")
+            log(f"{name} idle: RSS {rss_mb:,.0f} MB{pss} in {idle.processes} processes ({state})")
 
     def shutdown(self) -> None:
         """Stop the samplers and the servers; remove temp dirs unless kept or failed."""
@@ -295,26 +318,41 @@ class BenchRun:
         if "startup" in self.selected and all(self.startups.values()):
             starts = {name: median(values) for name, values in self.startups.items()}
             count = min(len(values) for values in self.startups.values())
-            rows.append(Row("startup", "s", "lower", dict(starts), f"median of {count} starts"))
+            rows.append(
+                Row(
+                    "startup",
+                    "s",
+                    "lower",
+                    dict(starts),
+                    f"median of {count} start{'s' if count != 1 else ''}",
+                )
+            )
         if self.idle:
-            idle = {name: mb for name, (mb, _, _) in self.idle.items()}
-            procs = ", ".join(f"{name} {n} processes" for name, (_, _, n) in self.idle.items())
-            unsettled = [name for name, (_, settled, _) in self.idle.items() if not settled]
-            note = procs + (f"; not settled: {', '.join(unsettled)}" if unsettled else "")
-            rows.append(Row("memory idle", "MB", "lower", dict(idle), note, MEMORY_GOAL))
+            rows += self._idle_rows()
         if self.samplers:
             peak = {name: sampler.peak_mb() for name, sampler in self.samplers.items()}
-            rows.append(Row("memory peak", "MB", "lower", dict(peak), "whole run", MEMORY_GOAL))
+            rows.append(Row("memory peak", "RSS MB", "lower", dict(peak), "whole run", MEMORY_GOAL))
+        return rows
+
+    def _idle_rows(self) -> list[Row]:
+        rss = {name: idle.rss_mb for name, idle in self.idle.items()}
+        pss = {name: idle.pss_mb for name, idle in self.idle.items()}
+        procs = ", ".join(f"{name} {idle.processes} processes" for name, idle in self.idle.items())
+        unsettled = [name for name, idle in self.idle.items() if not idle.settled]
+        note = procs + (f"; still growing after 30 s: {', '.join(unsettled)}" if unsettled else "")
+        rows = [Row("memory idle", "RSS MB", "lower", dict(rss), note, MEMORY_GOAL)]
+        if any(pss.values()):
+            rows.append(Row("memory idle", "PSS MB", "lower", dict(pss), "shared pages split"))
         return rows
 
     def report(self) -> Report:
         """The report of everything measured so far."""
         servers = {
             server.spec.name: {
-                "command": shlex.join(server.argv),
+                "command": server.spec.display(),
                 "version": self._version_of(server.spec.name),
                 "workers": server.spec.workers,
-                "processes": self.idle.get(server.spec.name, (0, False, 0))[2],
+                "processes": idle.processes if (idle := self.idle.get(server.spec.name)) else 0,
                 "startup_seconds": self.startups.get(server.spec.name, []),
             }
             for server in self.servers
@@ -322,17 +360,17 @@ class BenchRun:
         warnings = list(self.ctx.warnings)
         if self.aborted:
             warnings.insert(0, f"run aborted: {self.aborted}")
-        details = {**self.ctx.details, "load_at_end": [round(x, 2) for x in os.getloadavg()]}
+        machine = {**self.machine, "load_at_end": [round(x, 2) for x in os.getloadavg()]}
         return Report(
             command=self.command,
             quick=self.args.quick,
             duration_seconds=round(elapsed(), 1),
-            machine=self.machine,
+            machine=machine,
             servers=servers,
             sizes=asdict(self.sizes),
             rows=self.rows + self.closing_rows(),
             warnings=warnings,
-            details=details,
+            details=self.ctx.details,
         )
 
     def _version_of(self, name: str) -> str:

@@ -101,7 +101,7 @@ def _ingest(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
 
     chunk_rate = encoder.chunk_points
     seconds = trial.interleave(
-        encoder.chunks(), measure, lambda s: f"{chunk_rate / s:,.0f} points/s"
+        encoder.chunks(), measure, lambda s: f"{chunk_rate / s:,.0f} points/s", "big-ingest chunk"
     )
     rates = {
         name: ctx.sizes.big_points / sum(values) if len(values) == encoder.chunks() else None
@@ -158,7 +158,9 @@ def _history(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
     def measure(contender: Contender, _rep: int) -> HistoryRead:
         return read_history(runs[contender.name].clients[0], runs[contender.name].run_id, max_pages)
 
-    reads = trial.interleave(ctx.sizes.history_reps, measure, lambda r: f"{r.seconds:.2f} s")
+    reads = trial.interleave(
+        ctx.sizes.history_reps, measure, lambda r: f"{r.seconds:.2f} s", "big-history"
+    )
     notes = []
     for name, samples in reads.items():
         if samples:
@@ -206,6 +208,7 @@ def _interval(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
         ctx.sizes.interval_reps,
         lambda contender, _rep: timed_ms(lambda: _interval_points(runs[contender.name])),
         lambda ms: f"{ms:,.1f} ms",
+        "big-interval",
     )
     notes = [
         f"{name}: {count:,} points via {runs[name].interval_path.split('/')[1]}"

@@ -120,10 +120,12 @@ class Trial:
         reps: int,
         measure: Callable[[Contender, int], T],
         describe: Callable[[T], str] | None = None,
+        label: str = "",
     ) -> dict[str, list[T]]:
         """Repeat ``measure`` as A, B, A, B ...; the samples by contender name.
 
-        With ``describe``, each repetition prints one progress line.
+        With ``describe``, each repetition prints one progress line, headed by ``label``
+        (default: the workload's name).
         """
         samples: dict[str, list[T]] = {c.name: [] for c in self.contenders}
         for rep in range(reps):
@@ -132,9 +134,10 @@ class Trial:
                 result = self.attempt(contender, functools.partial(measure, contender, rep))
                 if result is not None:
                     samples[contender.name].append(result)
-                    shown.append(f"{contender.name} {describe(result) if describe else ''}")
-            if describe is not None:
-                log(f"  {self.workload} {rep + 1}/{reps}: " + ", ".join(shown))
+                    if describe is not None:
+                        shown.append(f"{contender.name} {describe(result)}")
+            if shown:
+                log(f"  {label or self.workload} {rep + 1}/{reps}: " + ", ".join(shown))
         return samples
 
     def note(self) -> str:

@@ -38,6 +38,28 @@ def tree_rss(pid: int) -> tuple[float, int]:
     return total / MB, counted
 
 
+def tree_pss(pid: int) -> float | None:
+    """Summed PSS in MB of ``pid`` and its descendants; None where the OS does not report it.
+
+    PSS splits each shared page among the processes that map it, so unlike summed RSS it does
+    not count shared libraries and copy-on-write pages once per worker.
+    """
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    total = 0
+    for proc in procs:
+        try:
+            total += getattr(proc.memory_full_info(), "pss", 0)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        except psutil.AccessDenied:
+            return None
+    return total / MB if total else None
+
+
 class RssSampler:
     """Samples :func:`tree_rss` every ``interval`` seconds until stopped."""
 

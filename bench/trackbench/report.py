@@ -165,7 +165,8 @@ class Report:
             "",
             f"Machine: {machine['cpu_count']} CPUs ({machine['cpu_model']}), "
             f"{machine['memory_gb']} GB RAM, {machine['platform']}, Python {machine['python']}; "
-            f"load average at start {machine['load_at_start']}, "
+            f"load average {machine['load_at_start']} at start, "
+            f"{machine.get('load_at_end', '?')} at end; "
             f"run took {self.duration_seconds / 60:.1f} min.",
             "",
         ]
@@ -179,7 +180,8 @@ class Report:
             markdown_table(self.rows),
             "",
             "Speedup = how many times better Shipyard is (higher throughput, or lower time or "
-            "memory); medians over interleaved repetitions.",
+            "memory); medians over interleaved repetitions. Memory sums the server's whole "
+            "process tree: RSS counts shared pages once per process, PSS splits them.",
         ]
         if self.warnings:
             lines += ["", "Warnings:", "", *(f"- {warning}" for warning in self.warnings)]

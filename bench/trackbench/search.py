@@ -195,7 +195,9 @@ def _seed_all(ctx: BenchContext, runs: list[SeedRun]) -> tuple[dict[str, _Seeded
         jobs = split_round_robin(chunks[chunk], len(target.clients))
         return run_parallel(target.clients, jobs, store)
 
-    seconds = trial.interleave(len(chunks), measure, lambda s: f"{chunk_size / s:,.0f} runs/s")
+    seconds = trial.interleave(
+        len(chunks), measure, lambda s: f"{chunk_size / s:,.0f} runs/s", "seed chunk"
+    )
     totals = {
         name: sum(values) if len(values) == len(chunks) else None
         for name, values in seconds.items()
@@ -248,7 +250,8 @@ def _time_query(
         lambda contender, _rep: timed_ms(functools.partial(fetch, contender)),
         lambda ms: f"{ms:,.1f} ms",
     )
-    pages = f", {-(-len(expected) // query.max_results)} pages" if query.all_pages else ""
+    page_count = -(-len(expected) // query.max_results)
+    pages = f", {page_count} page{'s' if page_count != 1 else ''}" if query.all_pages else ""
     notes = [f"{len(expected):,} runs{pages}", trial.note()]
     if query.candidate_only:
         notes.append("MLflow rejects OR")

@@ -51,6 +51,14 @@ class ServerSpec:
             token.format(bin=bin_dir, port=port, tmp=tmp) for token in shlex.split(self.command)
         ]
 
+    def display(self) -> str:
+        """The command as a reader would type it: venv-relative, with ``<port>`` and ``<tmp>``."""
+        bin_dir = Path(sys.executable).parent
+        if bin_dir.is_relative_to(Path.cwd()):
+            bin_dir = bin_dir.relative_to(Path.cwd())
+        tokens = shlex.split(self.command)
+        return " ".join(token.format(bin=bin_dir, port="<port>", tmp="<tmp>") for token in tokens)
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

@@ -69,6 +69,26 @@ def test_create_experiment_without_artifact_location_gets_proxied_location(
     assert location.rstrip("/").endswith(experiment_id)
 
 
+def test_create_experiment_keeps_explicit_artifact_location(
+    client: MlflowClient, unique_name: NameFactory
+) -> None:
+    experiment_id = client.create_experiment(
+        unique_name("explicit"), artifact_location="s3://bucket/team/prefix"
+    )
+
+    run = client.create_run(experiment_id)
+
+    assert client.get_experiment(experiment_id).artifact_location == "s3://bucket/team/prefix"
+    assert run.info.artifact_uri.startswith("s3://bucket/team/prefix/")
+
+
+def test_default_experiment_is_found_by_name(client: MlflowClient) -> None:
+    default = client.get_experiment_by_name("Default")
+
+    assert default is not None
+    assert default.experiment_id == "0"
+
+
 def test_get_experiment_by_name_returns_the_experiment(
     client: MlflowClient, unique_name: NameFactory
 ) -> None:

@@ -29,6 +29,44 @@ def test_start_run_creates_running_run_and_end_run_finishes_it(
     assert mlflow.active_run() is None
 
 
+def test_start_run_with_description_sets_note_tag(client: MlflowClient, experiment_id: str) -> None:
+    with mlflow.start_run(
+        experiment_id=experiment_id, description="tuned **depth**", tags={"origin": "nb"}
+    ) as run:
+        pass
+
+    tags = client.get_run(run.info.run_id).data.tags
+    assert tags["mlflow.note.content"] == "tuned **depth**"
+    assert tags["origin"] == "nb"
+
+
+def test_start_run_with_run_id_resumes_a_finished_run(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    with mlflow.start_run(experiment_id=experiment_id) as first:
+        mlflow.log_metric("epoch", 1.0, step=1)
+
+    with mlflow.start_run(run_id=first.info.run_id) as resumed:
+        status_while_resumed = client.get_run(resumed.info.run_id).info.status
+        mlflow.log_metric("epoch", 2.0, step=2)
+
+    run = client.get_run(first.info.run_id)
+    assert resumed.info.run_id == first.info.run_id
+    assert status_while_resumed == "RUNNING"
+    assert run.info.status == "FINISHED"
+    assert [m.value for m in client.get_metric_history(run.info.run_id, "epoch")] == [1.0, 2.0]
+
+
+def test_set_tags_with_run_name_tag_renames_the_run(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    # mlflow.set_tags goes through log-batch, a different server path from set-tag.
+    with mlflow.start_run(experiment_id=experiment_id, run_name="draft") as run:
+        mlflow.set_tags({"mlflow.runName": "final", "other": "x"})
+
+    assert client.get_run(run.info.run_id).info.run_name == "final"
+
+
 def test_run_context_manager_marks_failed_run_on_exception(
     client: MlflowClient, experiment_id: str
 ) -> None:
@@ -85,6 +123,22 @@ def test_log_params_log_metrics_and_set_tags_reach_the_run(
         "reviewed": "no",
     }
     assert [m.step for m in client.get_metric_history(run.info.run_id, "auc")] == [4, 5]
+
+
+def test_asynchronous_logging_lands_after_wait(client: MlflowClient, experiment_id: str) -> None:
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        operations = [
+            mlflow.log_metric("throughput", 12.5, step=1, synchronous=False),
+            mlflow.log_param("mode", "async", synchronous=False),
+            mlflow.set_tag("queued", "yes", synchronous=False),
+        ]
+        for operation in operations:
+            operation.wait()
+
+    data = client.get_run(run.info.run_id).data
+    assert data.metrics == {"throughput": 12.5}
+    assert data.params == {"mode": "async"}
+    assert data.tags["queued"] == "yes"
 
 
 def test_set_experiment_by_name_creates_missing_experiment(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
@@ -118,6 +120,30 @@ def test_log_batch_truncates_long_param_and_tag_values(client: MlflowClient, run
     data = client.get_run(run_id).data
     assert data.params["long"] == "p" * 6000
     assert data.tags["long"] == "t" * 8000
+
+
+def test_concurrent_batches_to_one_run_all_land(
+    client: MlflowClient, tracking_server: str, run_id: str
+) -> None:
+    writers, batches, points = 8, 5, 100
+
+    def write(writer: int) -> None:
+        own_client = MlflowClient(tracking_uri=tracking_server)
+        for batch in range(batches):
+            steps = range(batch * points, (batch + 1) * points)
+            own_client.log_batch(
+                run_id, metrics=[Metric(f"w{writer}", float(s), 1000 + s, s) for s in steps]
+            )
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        list(pool.map(write, range(writers)))
+
+    for writer in range(writers):
+        history = client.get_metric_history(run_id, f"w{writer}")
+        assert [m.step for m in history] == list(range(batches * points))
+    assert client.get_run(run_id).data.metrics == {
+        f"w{writer}": float(batches * points - 1) for writer in range(writers)
+    }
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 
 import mlflow
+import mlflow.data
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 from mlflow.entities import LoggedModelOutput, LoggedModelStatus
@@ -270,6 +272,58 @@ def test_search_logged_models_filters_by_metric(client: MlflowClient, experiment
     found = client.search_logged_models([experiment_id], filter_string="metrics.accuracy > 0.9")
 
     assert [model.model_id for model in found] == [good.model_id]
+
+
+def test_search_logged_models_order_by_metric(client: MlflowClient, experiment_id: str) -> None:
+    run_id = client.create_run(experiment_id).info.run_id
+    scores = {"low": 0.2, "high": 0.8, "mid": 0.5}
+    for name, score in scores.items():
+        model = client.create_logged_model(experiment_id, name=name, source_run_id=run_id)
+        mlflow.log_metric("f1", score, run_id=run_id, model_id=model.model_id)
+
+    found = client.search_logged_models(
+        [experiment_id], order_by=[{"field_name": "metrics.f1", "ascending": False}]
+    )
+
+    assert [model.name for model in found] == ["high", "mid", "low"]
+
+
+def test_log_metric_with_model_and_dataset_records_both_links(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    run_id = client.create_run(experiment_id).info.run_id
+    model = client.create_logged_model(experiment_id, name="evaluated", source_run_id=run_id)
+    holdout = mlflow.data.from_pandas(pd.DataFrame({"x": [1.0, 2.0]}), name="holdout")
+
+    mlflow.log_metric("acc", 0.9, run_id=run_id, model_id=model.model_id, dataset=holdout)
+
+    [metric] = client.get_logged_model(model.model_id).metrics
+    assert (metric.dataset_name, metric.dataset_digest) == ("holdout", holdout.digest)
+    # The client also records the dataset and the model as inputs of the run.
+    inputs = client.get_run(run_id).inputs
+    assert [item.dataset.name for item in inputs.dataset_inputs] == ["holdout"]
+    assert [item.model_id for item in inputs.model_inputs] == [model.model_id]
+
+
+def test_search_logged_models_scopes_metric_filter_to_a_dataset(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    run_id = client.create_run(experiment_id).info.run_id
+    holdout = mlflow.data.from_pandas(pd.DataFrame({"x": [1.0, 2.0]}), name="holdout")
+    other = mlflow.data.from_pandas(pd.DataFrame({"x": [3.0]}), name="other")
+    on_holdout = client.create_logged_model(experiment_id, name="a", source_run_id=run_id)
+    on_other = client.create_logged_model(experiment_id, name="b", source_run_id=run_id)
+    mlflow.log_metric("acc", 0.9, run_id=run_id, model_id=on_holdout.model_id, dataset=holdout)
+    mlflow.log_metric("acc", 0.95, run_id=run_id, model_id=on_other.model_id, dataset=other)
+
+    # MLflow 3.17 matches nothing when only dataset_name is given, so the digest is passed too.
+    found = client.search_logged_models(
+        [experiment_id],
+        filter_string="metrics.acc > 0.5",
+        datasets=[{"dataset_name": "holdout", "dataset_digest": holdout.digest}],
+    )
+
+    assert [model.model_id for model in found] == [on_holdout.model_id]
 
 
 def test_log_outputs_links_model_to_run(client: MlflowClient, experiment_id: str) -> None:

@@ -386,7 +386,7 @@ def test_shipyard_malformed_or_and_parentheses_raise_invalid_parameter_value(
 def test_shipyard_duplicate_order_by_key_raises_invalid_parameter_value(
     client: MlflowClient, experiment_id: str
 ) -> None:
-    # MLflow documents this as a 400 but its server fails with an HTML 500 (a bug not to copy).
+    # MLflow answers 500 INTERNAL_ERROR ("duplicate fields"), a bug not to copy: it is bad input.
     with pytest.raises(MlflowException) as raised:
         client.search_runs([experiment_id], order_by=["metrics.acc DESC", "metrics.acc ASC"])
 

@@ -32,7 +32,11 @@ def _options(command: Any) -> Any:
     for setting in reversed(SETTINGS):
         if setting.name == "upgrade_db":
             option = click.option(
-                setting.flag, is_flag=True, envvar=setting.envvar, help=setting.help
+                setting.flag, is_flag=True, envvar=setting.envvars, help=setting.help
+            )
+        elif setting.name == "serve_artifacts":
+            option = click.option(
+                setting.flag, default=True, envvar=setting.envvars, help=setting.help
             )
         else:
             option = click.option(
@@ -40,7 +44,7 @@ def _options(command: Any) -> Any:
                 setting.name,
                 type=_TYPES.get(setting.name, str),
                 default=_DEFAULTS.get(setting.name),
-                envvar=setting.envvar,
+                envvar=setting.envvars,
                 show_default=setting.name in _DEFAULTS,
                 help=setting.help,
             )
@@ -52,9 +56,13 @@ def settings_from_options(options: dict[str, Any]) -> ServerSettings:
     """ServerSettings from the command line: the embedded default fills what is not given."""
     embedded = ServerSettings.embedded(options.get("data_dir") or default_data_dir())
     artifacts = options.get("artifacts_destination") or embedded.artifacts_destination
+    if not artifacts.startswith("s3://"):
+        artifacts = str(Path(artifacts.removeprefix("file://")).expanduser().resolve())
     return ServerSettings(
         backend_store_uri=options.get("backend_store_uri") or embedded.backend_store_uri,
-        artifacts_destination=str(Path(artifacts).expanduser().resolve()),
+        artifacts_destination=artifacts,
+        serve_artifacts=options["serve_artifacts"],
+        s3_endpoint_url=options.get("s3_endpoint_url") or None,
         host=options["host"],
         port=options["port"],
         workers=options["workers"],
@@ -80,7 +88,6 @@ def server(**options: Any) -> None:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    Path(settings.artifacts_destination).mkdir(parents=True, exist_ok=True)
     try:
         sock = bind(settings)
     except OSError as exc:
@@ -92,7 +99,8 @@ def server(**options: Any) -> None:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(f"Shipyard {__version__} tracking server")
     click.echo(f"  database:  {_redact(settings.backend_store_uri)}")
-    click.echo(f"  artifacts: {settings.artifacts_destination}")
+    mode = "proxied" if settings.serve_artifacts else "clients write directly"
+    click.echo(f"  artifacts: {settings.artifacts_destination} ({mode})")
     click.echo(f"  serving:   http://{host}:{port}  (set MLFLOW_TRACKING_URI to this)")
     try:
         serve(settings, sock)

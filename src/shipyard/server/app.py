@@ -3,8 +3,9 @@
 Middleware, outermost first:
 1. ``BodyLimit``: refuses request bodies over the configured size before anything reads them.
 
-Routes: ``/health`` and ``/version`` (public), MLflow's tracking protocol under ``/api/2.0``
-and ``/ajax-api/2.0`` (``server/mlflow_api``). Every route declares its permission.
+Routes: ``/health`` and ``/version`` (public), MLflow's tracking and artifact protocol under
+``/api/2.0`` and ``/ajax-api/2.0`` (``server/mlflow_api``), Shipyard's own additions
+(``server/api``). Every route declares its permission.
 
 The store is opened in the lifespan, not at import or construction time, so that a forking
 server (``--workers N``) opens its database connections in each worker, after the fork.
@@ -20,6 +21,9 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from shipyard import __version__
+from shipyard.artifacts import open_artifact_store
+from shipyard.artifacts.store import ArtifactStore
+from shipyard.server.api import artifacts as api_artifacts
 from shipyard.server.body_limit import BodyLimit
 from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
 from shipyard.server.permissions import Permission, declare
@@ -30,21 +34,36 @@ from shipyard.store.tracking import TrackingStore, prepare_database
 log = logging.getLogger(__name__)
 
 
-def open_store(settings: ServerSettings) -> TrackingStore:
+def open_artifacts(settings: ServerSettings) -> ArtifactStore:
+    """The artifact store the settings name."""
+    return open_artifact_store(
+        settings.artifacts_destination, s3_endpoint_url=settings.s3_endpoint_url
+    )
+
+
+def open_store(settings: ServerSettings, artifacts: ArtifactStore) -> TrackingStore:
     """Open (and if needed create) the tracking store the settings name."""
     prepare_database(settings.backend_store_uri, allow_upgrade=settings.upgrade_db)
-    store = TrackingStore(Database(settings.backend_store_uri), settings.artifact_root_uri)
+    root = settings.artifact_root_uri(artifacts.uri)
+    store = TrackingStore(Database(settings.backend_store_uri), root)
     store.ensure_default_experiment()
     return store
 
 
-def create_app(settings: ServerSettings, store: TrackingStore | None = None) -> FastAPI:
-    """Build the tracking server app; pass ``store`` to use one opened elsewhere (tests)."""
+def create_app(
+    settings: ServerSettings,
+    store: TrackingStore | None = None,
+    artifacts: ArtifactStore | None = None,
+) -> FastAPI:
+    """Build the tracking server app; pass ``store``/``artifacts`` opened elsewhere (tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if artifacts is None:
+            app.state.artifacts = open_artifacts(settings)
         owned = store is None
-        app.state.store = store if store is not None else open_store(settings)
+        if store is None:
+            app.state.store = open_store(settings, app.state.artifacts)
         try:
             yield
         finally:
@@ -63,6 +82,8 @@ def create_app(settings: ServerSettings, store: TrackingStore | None = None) -> 
     app.state.settings = settings
     if store is not None:
         app.state.store = store
+    if artifacts is not None:
+        app.state.artifacts = artifacts
 
     @app.get("/health", openapi_extra=declare(Permission.PUBLIC), tags=["server"])
     def health() -> Response:
@@ -80,5 +101,6 @@ def create_app(settings: ServerSettings, store: TrackingStore | None = None) -> 
         return JSONResponse(app.openapi())
 
     install_mlflow_api(app)
-    app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, limits=BODY_LIMITS)
+    app.include_router(api_artifacts.router)
+    app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app

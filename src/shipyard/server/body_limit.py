@@ -2,12 +2,13 @@
 
 A declared Content-Length over the limit is refused at once with 413; a chunked body is counted
 as it streams and cut off when it passes the limit. Some routes have their own limit (MLflow
-holds log-batch to 1 MB).
+holds log-batch to 1 MB); artifact uploads, which are streamed to storage, have none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Sequence
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,19 +26,27 @@ def _too_large(limit: int) -> bytes:
 
 
 class BodyLimit:
-    """Limit request bodies to ``default_limit`` bytes, or to ``limits[path suffix]``."""
+    """Limit request bodies to ``default_limit`` bytes, or per route by ``rules``.
+
+    ``rules`` pairs a regular expression (searched in the path) with a limit, None meaning
+    unlimited; the first match wins.
+    """
 
     def __init__(
-        self, app: ASGIApp, *, default_limit: int, limits: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        default_limit: int,
+        rules: Sequence[tuple[str, int | None]] = (),
     ) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.limits = dict(limits or {})
+        self.rules = [(re.compile(pattern), limit) for pattern, limit in rules]
 
-    def limit_for(self, path: str) -> int:
-        """The body limit of the route at ``path``."""
-        for suffix, limit in self.limits.items():
-            if path.endswith(suffix):
+    def limit_for(self, path: str) -> int | None:
+        """The body limit of the route at ``path`` (None: unlimited)."""
+        for pattern, limit in self.rules:
+            if pattern.search(path):
                 return limit
         return self.default_limit
 
@@ -46,6 +55,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from shipyard.server.app import create_app, open_store
+from shipyard.server.app import create_app, open_artifacts, open_store
 from shipyard.server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def bind(settings: ServerSettings) -> socket.socket:
 def serve(settings: ServerSettings, sock: socket.socket) -> None:
     """Serve on an already bound socket until stopped."""
     # Prepare the schema and the default experiment once, before any worker starts.
-    open_store(settings).close()
+    open_store(settings, open_artifacts(settings)).close()
     if settings.workers <= 1:
         uvicorn.Server(_uvicorn_config(settings)).run(sockets=[sock])
         return

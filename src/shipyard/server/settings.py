@@ -25,8 +25,13 @@ class Setting:
 
     name: str
     flag: str
-    envvar: str
+    envvar: str | tuple[str, ...]
     help: str
+
+    @property
+    def envvars(self) -> tuple[str, ...]:
+        """Every environment variable that can supply this setting, first match wins."""
+        return (self.envvar,) if isinstance(self.envvar, str) else self.envvar
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -50,7 +55,20 @@ SETTINGS: tuple[Setting, ...] = (
         "artifacts_destination",
         "--artifacts-destination",
         "SHIPYARD_ARTIFACTS_DESTINATION",
-        "Where artifacts are stored: a local folder.",
+        "Where artifacts are stored: a local folder or s3://bucket/prefix.",
+    ),
+    Setting(
+        "serve_artifacts",
+        "--serve-artifacts/--no-serve-artifacts",
+        "SHIPYARD_SERVE_ARTIFACTS",
+        "Proxy artifact uploads and downloads through the server (mlflow-artifacts:/ URIs). "
+        "With --no-serve-artifacts, clients get the store's own URIs and write there directly.",
+    ),
+    Setting(
+        "s3_endpoint_url",
+        "--s3-endpoint-url",
+        ("SHIPYARD_S3_ENDPOINT_URL", "MLFLOW_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"),
+        "Endpoint of an S3-compatible store (MinIO, Ceph, ...); AWS S3 when not set.",
     ),
     Setting(
         "workers",
@@ -83,6 +101,8 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1
+    serve_artifacts: bool = True
+    s3_endpoint_url: str | None = None
     upgrade_db: bool = False
     max_body_bytes: int = 16 * 1024 * 1024
     log_level: str = "info"
@@ -99,7 +119,9 @@ class ServerSettings:
             **overrides,  # type: ignore[arg-type]
         )
 
-    @property
-    def artifact_root_uri(self) -> str:
-        """The root every experiment's artifact location starts with (artifacts are proxied)."""
-        return "mlflow-artifacts:"
+    def artifact_root_uri(self, store_uri: str) -> str:
+        """The root every experiment's artifact location starts with.
+
+        ``mlflow-artifacts:`` when the server proxies artifacts, else the store's own URI.
+        """
+        return "mlflow-artifacts:" if self.serve_artifacts else store_uri

@@ -9,15 +9,26 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shipyard.domain.validation import MAX_BATCH_REQUEST_BYTES
-from shipyard.server.mlflow_api import experiments, logged_models, metrics, runs, server_info
+from shipyard.server.mlflow_api import (
+    artifacts,
+    experiments,
+    logged_models,
+    metrics,
+    runs,
+    server_info,
+)
 from shipyard.server.mlflow_api.errors import install_error_handlers
 
-# Routes held to a tighter body limit than the server's default.
-BODY_LIMITS = {"/mlflow/runs/log-batch": MAX_BATCH_REQUEST_BYTES}
+# Routes with a body limit of their own: (regular expression on the path, limit or None).
+BODY_LIMITS = (
+    # artifact bytes stream to storage: no limit
+    (r"^/(ajax-)?api/2\.0/mlflow-artifacts/(artifacts|mpu/parts)/", None),
+    (r"/mlflow/runs/log-batch$", MAX_BATCH_REQUEST_BYTES),
+)
 
 
 def install_mlflow_api(app: FastAPI) -> None:
     """Add MLflow's tracking endpoints and error handling to ``app``."""
     install_error_handlers(app)
-    for module in (experiments, runs, metrics, logged_models, server_info):
+    for module in (experiments, runs, metrics, logged_models, artifacts, server_info):
         app.include_router(module.router.api)

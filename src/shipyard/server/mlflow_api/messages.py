@@ -317,3 +317,41 @@ class LogModel(RunRef):
 
 class LoggedModelRef(Message):
     model_id: Str | None = None
+
+
+# -- artifacts ---------------------------------------------------------------------------------
+
+
+class ArtifactListing(Message):
+    path: Str | None = None
+
+
+class RunArtifactListing(RunRef):
+    path: Str | None = None
+    page_token: Str | None = None
+
+
+class RunArtifactFile(RunRef):
+    path: Str
+
+
+class CreateMultipartUpload(Message):
+    path: Str | None = None
+    num_parts: Int64
+
+
+class UploadedPartIn(Message):
+    part_number: Int64
+    etag: Str
+    url: Str | None = None
+
+
+class CompleteMultipartUpload(Message):
+    path: Str | None = None
+    upload_id: Str
+    parts: list[UploadedPartIn] = []
+
+
+class AbortMultipartUpload(Message):
+    path: Str | None = None
+    upload_id: Str

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from shipyard.artifacts.store import FileInfo
 from shipyard.domain.entities import (
     DatasetInput,
     Experiment,
@@ -193,3 +194,14 @@ def logged_model(item: LoggedModel) -> dict[str, Any]:
             }
         ),
     }
+
+
+def file_info(item: FileInfo, *, path: str | None = None) -> dict[str, Any]:
+    """A FileInfo message; folders carry no size."""
+    payload: dict[str, Any] = {
+        "path": path if path is not None else item.path,
+        "is_dir": item.is_dir,
+    }
+    if not item.is_dir and item.size is not None:
+        payload["file_size"] = item.size
+    return payload

@@ -1,0 +1,34 @@
+"""Artifact routes of Shipyard's own: whole folders as one zip archive."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from shipyard.artifacts.paths import safe_relative_path
+from shipyard.artifacts.store import ArtifactStore
+from shipyard.server import file_responses
+from shipyard.server.permissions import Permission, declare
+
+router = APIRouter(tags=["artifacts"])
+
+
+def _artifacts(request: Request) -> ArtifactStore:
+    store: ArtifactStore = request.app.state.artifacts
+    return store
+
+
+@router.get(
+    "/api/2.0/shipyard/artifacts/archive/{path:path}",
+    openapi_extra=declare(Permission.ARTIFACTS_READ),
+)
+async def download_archive(
+    path: str, artifacts: Annotated[ArtifactStore, Depends(_artifacts)]
+) -> Response:
+    """A folder under the artifact root, with everything in it, as one streamed zip file."""
+    folder = safe_relative_path(path)
+    name = posixpath.basename(folder) or "artifacts"
+    return await file_responses.archive_response(artifacts, folder, name)

@@ -1,0 +1,182 @@
+"""Streaming artifacts out and in: single files with Range support, folders as zip archives,
+and uploads written to the store as they arrive.
+
+Files are always sent as attachments with ``nosniff`` and a sandboxing Content-Security-Policy,
+so an uploaded HTML or SVG file cannot run in the server's origin.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import re
+import zipfile
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import quote
+
+from fastapi import Request
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.responses import FileResponse, Response, StreamingResponse
+
+from shipyard.artifacts.store import ArtifactStore
+from shipyard.domain.errors import InvalidParameter, NotFound
+
+UPLOAD_BUFFER = 1024 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+SAFE_DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-cache",
+}
+
+
+def _disposition(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _media_type(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The byte range ``[start, end)`` a Range header asks for, or None for the whole file."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None:
+        return None  # multiple or malformed ranges: send the whole file, which is allowed
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        return (max(0, size - length), size) if length else (size, size)
+    start = int(first)
+    end = min(size, int(last) + 1) if last else size
+    return start, end
+
+
+async def file_response(store: ArtifactStore, path: str, request: Request) -> Response:
+    """Send the file at ``path`` (Range requests answered with 206)."""
+    info = await run_in_threadpool(store.stat, path)
+    if info is None:
+        raise NotFound(f"No artifact at {path!r}")
+    if info.is_dir:
+        raise InvalidParameter(f"{path!r} is a folder: list it, or download it as a zip archive.")
+    name = posixpath.basename(path)
+    headers = {**SAFE_DOWNLOAD_HEADERS, "Content-Disposition": _disposition(name)}
+    local = await run_in_threadpool(store.local_path, path)
+    if local is not None:
+        return FileResponse(local, media_type=_media_type(name), headers=headers)
+    size = info.size or 0
+    wanted = parse_range(request.headers.get("range"), size)
+    headers["Accept-Ranges"] = "bytes"
+    if wanted is None:
+        headers["Content-Length"] = str(size)
+        chunks = await run_in_threadpool(store.read, path)
+        return StreamingResponse(
+            iterate_in_threadpool(chunks), media_type=_media_type(name), headers=headers
+        )
+    start, end = wanted
+    if start >= size or start >= end:
+        return Response(
+            status_code=416, headers={**SAFE_DOWNLOAD_HEADERS, "Content-Range": f"bytes */{size}"}
+        )
+    headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    chunks = await run_in_threadpool(store.read, path, start, end)
+    return StreamingResponse(
+        iterate_in_threadpool(chunks),
+        status_code=206,
+        media_type=_media_type(name),
+        headers=headers,
+    )
+
+
+async def receive_upload(store: ArtifactStore, path: str, request: Request) -> int:
+    """Write the request body to ``path`` as it arrives; return the size written."""
+    writer = await run_in_threadpool(store.writer, path)
+    return await stream_into(writer, request)
+
+
+async def stream_into(writer: object, request: Request) -> int:
+    """Feed the request body to a store writer in 1 MiB pieces, then commit it."""
+    buffer = bytearray()
+    try:
+        async for chunk in request.stream():
+            buffer += chunk
+            if len(buffer) >= UPLOAD_BUFFER:
+                await run_in_threadpool(writer.write, bytes(buffer))  # type: ignore[attr-defined]
+                buffer.clear()
+        if buffer:
+            await run_in_threadpool(writer.write, bytes(buffer))  # type: ignore[attr-defined]
+        size: int = await run_in_threadpool(writer.commit)  # type: ignore[attr-defined]
+    except BaseException:
+        await run_in_threadpool(writer.abort)  # type: ignore[attr-defined]
+        raise
+    return size
+
+
+class _Sink:
+    """A write-only file object that hands what zipfile writes to the response stream."""
+
+    def __init__(self) -> None:
+        self.pending = bytearray()
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.pending += data
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = bytes(self.pending)
+        self.pending.clear()
+        return data
+
+
+def _zip_chunks(store: ArtifactStore, folder: str) -> Iterator[bytes]:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
+        for item in store.walk(folder):
+            entry = zipfile.ZipInfo(item.path)
+            entry.file_size = item.size or 0
+            entry.compress_type = zipfile.ZIP_STORED
+            full = posixpath.join(folder, item.path) if folder else item.path
+            with archive.open(entry, mode="w", force_zip64=(item.size or 0) > 2**31) as member:
+                for data in store.read(full):
+                    member.write(data)
+                    if len(sink.pending) >= UPLOAD_BUFFER:
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+async def archive_response(store: ArtifactStore, folder: str, name: str) -> Response:
+    """A folder (and everything below it) as a zip archive, streamed as it is built."""
+    info = await run_in_threadpool(store.stat, folder)
+    if info is None:
+        raise NotFound(f"No artifact folder at {folder!r}")
+    if not info.is_dir:
+        raise InvalidParameter(f"{folder!r} is a file: download it directly.")
+    headers = {**SAFE_DOWNLOAD_HEADERS, "Content-Disposition": _disposition(f"{name}.zip")}
+    return StreamingResponse(
+        _async(iterate_in_threadpool(_zip_chunks(store, folder))),
+        media_type="application/zip",
+        headers=headers,
+    )
+
+
+async def _async(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async for data in chunks:
+        if data:
+            yield data
