@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from shipyard import __version__
+from shipyard.cli.artifacts import artifacts
 from shipyard.cli.db import db
+from shipyard.cli.gc import gc_command
 from shipyard.cli.server import server
 
 
@@ -17,3 +19,5 @@ def cli() -> None:
 
 cli.add_command(server)
 cli.add_command(db)
+cli.add_command(artifacts)
+cli.add_command(gc_command)

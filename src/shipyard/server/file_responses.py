@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 import re
+import time
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import quote
@@ -148,7 +149,7 @@ def _zip_chunks(store: ArtifactStore, folder: str) -> Iterator[bytes]:
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
         for item in store.walk(folder):
-            entry = zipfile.ZipInfo(item.path)
+            entry = zipfile.ZipInfo(item.path, date_time=time.localtime()[:6])
             entry.file_size = item.size or 0
             entry.compress_type = zipfile.ZIP_STORED
             full = posixpath.join(folder, item.path) if folder else item.path

@@ -50,6 +50,8 @@ experiments = Table(
     Column("last_update_time", BigInteger, nullable=False),
     Column("deleted_time", BigInteger, nullable=True),
     UniqueConstraint("name"),
+    # never reuse the id of a purged experiment: old links and artifact folders name it
+    sqlite_autoincrement=True,
 )
 
 experiment_tags = Table(

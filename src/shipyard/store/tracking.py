@@ -28,7 +28,7 @@ from shipyard.domain.entities import (
     ViewType,
 )
 from shipyard.domain.errors import NotFound
-from shipyard.store import experiments, logged_models, metric_history, run_logging, runs
+from shipyard.store import experiments, gc, logged_models, metric_history, run_logging, runs
 from shipyard.store.engine import Database
 from shipyard.store.logged_models import ModelOrder
 from shipyard.store.migrate import SchemaState, newer_schema_message, schema_status, upgrade
@@ -403,3 +403,31 @@ class TrackingStore:
                 page_token=page_token,
             )
         )
+
+    # -- garbage collection -----------------------------------------------------------------
+
+    def plan_gc(
+        self,
+        *,
+        deleted_before: int,
+        run_ids: Sequence[str] = (),
+        experiment_ids: Sequence[str] = (),
+    ) -> gc.GcPlan:
+        """What a garbage collection would delete for good."""
+        for run_id in run_ids:
+            validation.check_run_id(run_id)
+        numbers = [validation.check_experiment_id(e, "experiment_ids") for e in experiment_ids]
+        return self.db.read(
+            lambda c: gc.plan(
+                c, deleted_before=deleted_before, run_ids=run_ids, experiment_ids=numbers
+            )
+        )
+
+    def purge(self, item: gc.Purgeable) -> None:
+        """Delete one planned item for good (its own transaction)."""
+        if item.kind == "run":
+            self.db.write(lambda c: gc.purge_run(c, item.id))
+        elif item.kind == "logged_model":
+            self.db.write(lambda c: gc.purge_logged_model(c, item.id))
+        else:
+            self.db.write(lambda c: gc.purge_experiment(c, int(item.id)))

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("deleted_time", sa.BigInteger, nullable=True),
         sa.PrimaryKeyConstraint("experiment_id", name="pk_experiments"),
         sa.UniqueConstraint("name", name="uq_experiments_name"),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "experiment_tags",

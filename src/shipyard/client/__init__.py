@@ -1,0 +1,1 @@
+"""Talking to a tracking server over HTTP (MLflow's protocol)."""
