@@ -6,6 +6,7 @@ they move, so callers can draw progress bars.
 
 from __future__ import annotations
 
+import builtins
 import os
 import posixpath
 import zipfile
@@ -59,7 +60,7 @@ class RunArtifacts:
     def _url(self, path: str) -> str:
         return f"{PROXY}/artifacts/{quote(join(self.root, path))}"
 
-    def list(self, path: str = "") -> list[RemoteFile]:
+    def list(self, path: str = "") -> builtins.list[RemoteFile]:
         """The files and folders directly in ``path`` (paths relative to the run root)."""
         folder = safe_relative_path(path)
         payload = self.http.request(
@@ -101,7 +102,7 @@ class RunArtifacts:
 
     def upload(
         self, local: Path, artifact_path: str = "", progress: Progress = _ignore
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Upload a file, or a folder with everything in it; return the paths written."""
         base = safe_relative_path(artifact_path)
         if local.is_file():
@@ -140,7 +141,7 @@ class RunArtifacts:
         destination: Path,
         progress: Progress = _ignore,
         workers: int = 4,
-    ) -> list[Path]:
+    ) -> builtins.list[Path]:
         """Download a file or folder into ``destination``; return the local files."""
         source = safe_relative_path(path)
         files = list(self.walk(source))

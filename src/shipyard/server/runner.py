@@ -97,8 +97,8 @@ class _Supervisor:
                 break
             except InterruptedError:
                 continue
-            slot = self.children.pop(pid, None)
-            if slot is None or self.stopping:
+            slot = self.children.pop(pid, -1)
+            if slot < 0 or self.stopping:
                 continue
             log.error("worker %d exited (status %d); starting a new one", pid, status)
             time.sleep(0.5)

@@ -10,6 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 T = TypeVar("T")
 
+AnyRow = Any
+"""A result row of any shape (SQLAlchemy's Row generics do not survive our helpers)."""
+
 # Bound parameters per statement stay well under SQLite's limit (32766) and keep IN lists short.
 IN_CHUNK = 900
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shipyard.domain import search, validation
@@ -14,7 +14,7 @@ from shipyard.domain.clock import now_ms
 from shipyard.domain.entities import Experiment, LifecycleStage, Page, ViewType
 from shipyard.domain.errors import AlreadyExists, InvalidParameter, NotFound
 from shipyard.store import paging
-from shipyard.store.dialect import chunks, upsert
+from shipyard.store.dialect import AnyRow, chunks, upsert
 from shipyard.store.schema import experiment_tags, experiments, runs
 from shipyard.store.search_sql import compile_experiment_filter, experiment_sort_keys
 
@@ -128,7 +128,7 @@ def _tags_of(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, str]]:
     return tags
 
 
-def _entity(row: Row[Any], tags: dict[str, str]) -> Experiment:
+def _entity(row: AnyRow, tags: dict[str, str]) -> Experiment:
     return Experiment(
         experiment_id=str(row.experiment_id),
         name=row.name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import ColumnElement, Connection, delete, or_, select
 
 from shipyard.domain.entities import LifecycleStage
 from shipyard.domain.errors import InvalidParameter
@@ -85,7 +85,7 @@ def plan(
     named_runs = {item.id for item in result.runs}
     _check_named("run", list(run_ids), [r for r in run_ids if r in named_runs])
 
-    model_conditions = [logged_models.c.experiment_id.in_(doomed_ids)]
+    model_conditions: list[ColumnElement[bool]] = [logged_models.c.experiment_id.in_(doomed_ids)]
     if not limited:
         model_conditions.append(
             (logged_models.c.lifecycle_stage == LifecycleStage.DELETED)

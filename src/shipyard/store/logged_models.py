@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from shipyard.domain import search, validation
 from shipyard.domain.clock import now_ms
@@ -23,7 +23,7 @@ from shipyard.domain.entities import (
 from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.domain.names import generate_run_name
 from shipyard.store import paging
-from shipyard.store.dialect import chunks, insert_ignore, upsert
+from shipyard.store.dialect import AnyRow, chunks, insert_ignore, upsert
 from shipyard.store.experiments import get_active_experiment
 from shipyard.store.schema import (
     logged_model_metrics,
@@ -227,7 +227,7 @@ def log_logged_model_params(conn: Connection, model_id: str, params: Mapping[str
     )
 
 
-def _assemble(conn: Connection, rows: Sequence[Row[Any]]) -> list[LoggedModel]:
+def _assemble(conn: Connection, rows: Sequence[AnyRow]) -> list[LoggedModel]:
     ids = [row.model_id for row in rows]
     tags: dict[str, dict[str, str]] = defaultdict(dict)
     params: dict[str, dict[str, str]] = defaultdict(dict)

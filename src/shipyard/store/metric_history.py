@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, func, select
 
 from shipyard.domain import validation
 from shipyard.domain.entities import Metric, Page
 from shipyard.domain.errors import InvalidParameter
 from shipyard.store import paging
+from shipyard.store.dialect import AnyRow
 from shipyard.store.runs import get_run_ref
 from shipyard.store.schema import metrics
 
@@ -31,7 +31,7 @@ _ORDER = [
 ]
 
 
-def _point(row: Row[Any], run_id: str | None = None) -> Metric:
+def _point(row: AnyRow, run_id: str | None = None) -> Metric:
     return Metric(
         key=row.key,
         value=math.nan if row.is_nan else row.value,
@@ -115,7 +115,7 @@ def _sample(
     limit: int,
     start_step: int | None,
     end_step: int | None,
-) -> list[Row[Any]]:
+) -> list[AnyRow]:
     in_range = [metrics.c.run == pk, metrics.c.key == key]
     if start_step is not None and end_step is not None:
         in_range += [metrics.c.step >= start_step, metrics.c.step <= end_step]
@@ -169,7 +169,7 @@ def _sample(
     return ordered[:limit] if len(ordered) <= limit else _thin(ordered, limit)
 
 
-def _thin(rows: list[Row[Any]], limit: int) -> list[Row[Any]]:
+def _thin(rows: list[AnyRow], limit: int) -> list[AnyRow]:
     """Keep ``limit`` rows evenly spread, the first and the last among them."""
     if limit == 1:
         return [rows[-1]]

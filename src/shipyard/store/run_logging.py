@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, delete, select, tuple_, update
 
@@ -134,7 +135,7 @@ def _write_tags(conn: Connection, ref: RunRef, values: dict[str, str]) -> None:
         conn.execute(update(runs).where(runs.c.id == ref.pk).values(name=values[RUN_NAME_TAG]))
 
 
-def _point_row(pk: int, metric: Metric) -> dict[str, object]:
+def _point_row(pk: int, metric: Metric) -> dict[str, Any]:
     is_nan = math.isnan(metric.value)
     return {
         "run": pk,
@@ -146,8 +147,8 @@ def _point_row(pk: int, metric: Metric) -> dict[str, object]:
     }
 
 
-def _newest_per_key(rows: Iterable[dict[str, object]]) -> list[dict[str, object]]:
-    newest: dict[object, dict[str, object]] = {}
+def _newest_per_key(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    newest: dict[object, dict[str, Any]] = {}
     for row in rows:
         current = newest.get(row["key"])
         if current is None or _recency(row) > _recency(current):
@@ -155,8 +156,8 @@ def _newest_per_key(rows: Iterable[dict[str, object]]) -> list[dict[str, object]
     return [newest[key] for key in sorted(newest, key=str)]
 
 
-def _recency(row: dict[str, object]) -> tuple[int, int, float]:
-    return (int(row["step"]), int(row["timestamp"]), float(row["value"]))  # type: ignore[call-overload]
+def _recency(row: dict[str, Any]) -> tuple[int, int, float]:
+    return (int(row["step"]), int(row["timestamp"]), float(row["value"]))
 
 
 def _write_metrics(conn: Connection, ref: RunRef, points: Sequence[Metric]) -> None:

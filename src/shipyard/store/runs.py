@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, select, update
 
 from shipyard.domain import search, validation
 from shipyard.domain.clock import now_ms
@@ -33,7 +33,7 @@ from shipyard.domain.entities import (
 from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.domain.names import generate_run_name
 from shipyard.store import paging
-from shipyard.store.dialect import chunks, upsert
+from shipyard.store.dialect import AnyRow, chunks, upsert
 from shipyard.store.experiments import get_active_experiment
 from shipyard.store.schema import (
     datasets,
@@ -204,7 +204,7 @@ def set_lifecycle_stage(conn: Connection, run_id: str, stage: LifecycleStage) ->
     )
 
 
-def _info(row: Row[Any]) -> RunInfo:
+def _info(row: AnyRow) -> RunInfo:
     return RunInfo(
         run_id=row.run_id,
         experiment_id=str(row.experiment_id),
@@ -238,7 +238,7 @@ def _metric_from_row(key: str, value: float, is_nan: bool, timestamp: int, step:
     return Metric(key=key, value=math.nan if is_nan else value, timestamp=timestamp, step=step)
 
 
-def assemble_runs(conn: Connection, rows: Sequence[Row[Any]]) -> list[Run]:
+def assemble_runs(conn: Connection, rows: Sequence[AnyRow]) -> list[Run]:
     """Runs with their data, for rows that carry the run columns; a fixed number of queries."""
     pks = [row.id for row in rows]
     run_params: dict[int, dict[str, str]] = defaultdict(dict)

@@ -57,7 +57,7 @@ LIKE_ESCAPE = "\\"
 DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 
-def compare(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+def compare(column: ColumnElement[Any], op: str, value: Any) -> Any:
     """``column op value`` for the grammar's operators (not the NULL checks)."""
     if op == "=":
         return column == value
@@ -158,7 +158,7 @@ def _run_dataset(comparison: Comparison) -> ColumnElement[bool]:
     return exists().where(used_by_run, compare(column, comparison.op, comparison.value))
 
 
-def _run_leaf(comparison: Comparison) -> ColumnElement[bool]:
+def _run_leaf(comparison: Comparison) -> Any:
     kind = comparison.identifier.kind
     if kind == "metric":
         return _run_metric(comparison)
@@ -217,8 +217,8 @@ def run_sort_keys(order: Sequence[OrderKey]) -> RunOrder:
             keys.append(SortKey(alias.c.value, item.ascending, _missing_rank(alias.c.value)))
         else:
             column = _RUN_ATTRIBUTES[ident.key]
-            rank = _missing_rank(column) if column.nullable else None  # type: ignore[attr-defined]
-            keys.append(SortKey(column, item.ascending, rank))
+            nullable_rank = _missing_rank(column) if getattr(column, "nullable", False) else None
+            keys.append(SortKey(column, item.ascending, nullable_rank))
     keys.append(SortKey(runs.c.start_time, ascending=False))
     keys.append(SortKey(runs.c.run_id, ascending=True))
     return RunOrder(keys, joins)
@@ -234,7 +234,7 @@ _EXPERIMENT_ATTRIBUTES: dict[str, ColumnElement[Any]] = {
 }
 
 
-def _experiment_leaf(comparison: Comparison) -> ColumnElement[bool]:
+def _experiment_leaf(comparison: Comparison) -> Any:
     if comparison.identifier.kind == "tag":
         return _keyed(experiment_tags, experiments.c.experiment_id, "experiment_id", comparison)
     key = comparison.identifier.key
@@ -317,8 +317,8 @@ def _latest_model_metric(key: str, scopes: Sequence[DatasetScope]) -> tuple[Any,
 
 def _model_leaf_factory(
     scopes: Sequence[DatasetScope],
-) -> Callable[[Comparison], ColumnElement[bool]]:
-    def leaf(comparison: Comparison) -> ColumnElement[bool]:
+) -> Callable[[Comparison], Any]:
+    def leaf(comparison: Comparison) -> Any:
         kind = comparison.identifier.kind
         key = comparison.identifier.key
         if kind == "param":
@@ -388,16 +388,16 @@ def logged_model_sort_keys(
             keys.append(SortKey(value_column, item.ascending, rank))
         elif ident.kind in ("param", "tag"):
             table = logged_model_params if ident.kind == "param" else logged_model_tags
-            value = (
+            text_value = (
                 select(table.c.value)
                 .where(table.c.model_id == logged_models.c.model_id, table.c.key == ident.key)
                 .scalar_subquery()
             )
-            keys.append(SortKey(value, item.ascending, _missing_rank(value)))
+            keys.append(SortKey(text_value, item.ascending, _missing_rank(text_value)))
         else:
             column = _MODEL_ATTRIBUTES[ident.key]
-            rank = _missing_rank(column) if column.nullable else None  # type: ignore[attr-defined]
-            keys.append(SortKey(column, item.ascending, rank))
+            nullable_rank = _missing_rank(column) if getattr(column, "nullable", False) else None
+            keys.append(SortKey(column, item.ascending, nullable_rank))
     keys.append(SortKey(logged_models.c.creation_timestamp, ascending=False))
     keys.append(SortKey(logged_models.c.model_id, ascending=True))
     return keys
