@@ -25,9 +25,7 @@ def ok(response: httpx.Response) -> dict[str, Any]:
     return payload
 
 
-def assert_error(
-    response: httpx.Response, status: int, error_code: str, *fragments: str
-) -> str:
+def assert_error(response: httpx.Response, status: int, error_code: str, *fragments: str) -> str:
     """Check an MLflow error response exactly; return its message.
 
     The body is a JSON object with exactly ``error_code`` and ``message``, served as

@@ -115,9 +115,7 @@ async def test_get_unknown_experiment_is_resource_does_not_exist(api: Api) -> No
 
 
 @pytest.mark.parametrize("experiment_id", ["abc", "-1", "1.5", "1 OR 1=1"])
-async def test_get_with_a_non_integer_id_is_invalid_parameter(
-    api: Api, experiment_id: str
-) -> None:
+async def test_get_with_a_non_integer_id_is_invalid_parameter(api: Api, experiment_id: str) -> None:
     response = await api.get("/experiments/get", {"experiment_id": experiment_id})
     assert_error(response, 400, "INVALID_PARAMETER_VALUE", "experiment_id")
 

@@ -17,7 +17,10 @@ from shipyard.server.app import create_app
 from shipyard.server.permissions import PERMISSION_KEY, Permission, permission_of
 from shipyard.server.settings import ServerSettings
 
-MLFLOW_PREFIXES = {"/api/2.0/mlflow": "/ajax-api/2.0/mlflow", "/api/3.0/mlflow": "/ajax-api/3.0/mlflow"}
+MLFLOW_PREFIXES = {
+    "/api/2.0/mlflow": "/ajax-api/2.0/mlflow",
+    "/api/3.0/mlflow": "/ajax-api/3.0/mlflow",
+}
 READ_PERMISSIONS = {Permission.PUBLIC, Permission.EXPERIMENTS_READ, Permission.ARTIFACTS_READ}
 
 # The tracking endpoints MLflow 3's Python client (and its UI) call; each must be routed.

@@ -330,3 +330,11 @@ def test_search_runs_of_no_experiments_is_empty(store: TrackingStore, run_id: st
     page = store.search_runs(experiment_ids=[])
 
     assert (page.items, page.next_page_token) == ([], None)
+
+
+def test_search_runs_of_an_experiment_id_beyond_the_integer_column_is_empty(
+    store: TrackingStore, run_id: str
+) -> None:
+    page = store.search_runs(experiment_ids=["99999999999"])
+
+    assert page.items == []
