@@ -244,6 +244,7 @@ class BenchRun:
         self.ctx = BenchContext([], self.sizes)
         self.rows: list[Row] = []
         self.aborted = ""
+        self.keep_workdirs = args.keep_tmp  # also set on failure, so the logs stay readable
 
     def execute(self) -> None:
         """Everything up to the report; servers are left for :meth:`shutdown`."""
@@ -302,12 +303,12 @@ class BenchRun:
             log(f"{name} idle: RSS {rss_mb:,.0f} MB{pss} in {idle.processes} processes ({state})")
 
     def shutdown(self) -> None:
-        """Stop the samplers and the servers; remove temp dirs unless kept or failed."""
+        """Stop the samplers and the servers; remove their temp dirs unless asked to keep them."""
         for sampler in self.samplers.values():
             sampler.stop()
         for server in self.servers:
             server.stop()
-            if self.args.keep_tmp or self.aborted:
+            if self.keep_workdirs:
                 log(f"kept {server.workdir}")
             else:
                 server.remove_workdir()
@@ -416,13 +417,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run.execute()
     except ServerDied as exc:
-        run.aborted, status = str(exc).splitlines()[0], 1
+        run.aborted, run.keep_workdirs, status = str(exc).splitlines()[0], True, 1
         log(f"FATAL {exc}")
     except (KeyboardInterrupt, SystemExit) as exc:
         run.aborted, status = f"interrupted ({type(exc).__name__})", 130
         log("interrupted; stopping the servers")
     except Exception as exc:
-        run.aborted, status = f"{type(exc).__name__}: {exc}", 1
+        run.aborted, run.keep_workdirs, status = f"{type(exc).__name__}: {exc}", True, 1
         traceback.print_exc()
         for server in run.servers:
             print(server.log_tail(), file=sys.stderr)

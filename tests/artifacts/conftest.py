@@ -280,17 +280,14 @@ class Entry:
     digest: str
 
 
-def snapshot(folder: Path, *, skip: Path | None = None) -> dict[str, Entry]:
-    """Every entry below ``folder`` (except ``skip``), with kind, mtime and content hash."""
+def snapshot(folder: Path, *, skip: Path) -> dict[str, Entry]:
+    """Every entry below ``folder`` except ``skip``, with its kind, mtime and content hash."""
     entries: dict[str, Entry] = {}
     for current, folders, files in os.walk(folder, followlinks=False):
         here = Path(current)
-        if skip is not None:
-            folders[:] = [name for name in folders if here / name != skip]
+        folders[:] = [name for name in folders if here / name != skip]
         for name in [*folders, *files]:
             path = here / name
-            if skip is not None and path == skip:
-                continue
             info = path.lstat()
             if path.is_symlink():
                 kind, digest = "link", os.readlink(path)
@@ -300,3 +297,75 @@ def snapshot(folder: Path, *, skip: Path | None = None) -> dict[str, Entry]:
                 kind, digest = "file", hashlib.sha256(path.read_bytes()).hexdigest()
             entries[str(path.relative_to(folder))] = Entry(kind, info.st_mtime_ns, digest)
     return entries
+
+
+SECRET = b"the secret outside the artifact root"
+SYSTEM_FILES = (Path("/etc/passwd"),)
+
+
+@dataclass(frozen=True)
+class GuardedSite:
+    """An artifact root with things beside it that no artifact operation may read or write.
+
+    ``base/artifacts`` is the root; ``base/canary.txt`` sits next to it and ``base/outside/``
+    holds ``secret.txt``, the target of the symlinks tests plant inside the root.
+    """
+
+    base: Path
+    touches: FileTouches
+
+    @property
+    def root(self) -> Path:
+        return self.base / "artifacts"
+
+    @property
+    def canary(self) -> Path:
+        return self.base / "canary.txt"
+
+    @property
+    def outside(self) -> Path:
+        return self.base / "outside"
+
+    @property
+    def secret(self) -> Path:
+        return self.outside / "secret.txt"
+
+    def plant_symlinks(self, folder: Path) -> None:
+        """Symlinks in ``folder`` (inside the root) that lead out: to a folder, a file, nothing."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "planted-dir").symlink_to(self.outside, target_is_directory=True)
+        (folder / "planted-file").symlink_to(self.secret)
+        (folder / "planted-dangling").symlink_to(self.outside / "created-through-a-link.txt")
+
+    def is_outside(self, place: Path) -> bool:
+        """Whether ``place`` is beside the root (not in it) or a system file."""
+        return place in SYSTEM_FILES or (
+            within(place, self.base) and not within(place, self.root)
+        )
+
+    @contextlib.contextmanager
+    def untouched(self) -> Iterator[None]:
+        """Fail unless the block leaves everything beside the root unread and unchanged."""
+        before = snapshot(self.base, skip=self.root)
+        with self.touches.recording() as events:
+            yield
+        intrusions = sorted(
+            {
+                (event, path)
+                for event, path in events
+                if any(self.is_outside(p) for p in self.touches.landing_places(event, path))
+            }
+        )
+        assert intrusions == [], f"touched outside the artifact root: {intrusions}"
+        assert snapshot(self.base, skip=self.root) == before, "something beside the root changed"
+
+
+@pytest.fixture
+def guarded_site(tmp_path: Path, file_touches: FileTouches) -> GuardedSite:
+    """An empty artifact root with a canary file and a secret folder beside it."""
+    site = GuardedSite(tmp_path / "site", file_touches)
+    site.root.mkdir(parents=True)
+    site.outside.mkdir()
+    site.secret.write_bytes(SECRET)
+    site.canary.write_bytes(b"canary")
+    return site

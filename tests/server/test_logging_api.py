@@ -110,7 +110,7 @@ async def test_log_metric_accepts_the_most_negative_step(api: Api) -> None:
     assert [point["step"] for point in await _history(api, run_id, "m")] == [-(2**63)]
 
 
-@pytest.mark.parametrize("step", [2**63, str(2**63), -(2**63) - 1])
+@pytest.mark.parametrize("step", [2**63, str(2**63), 2**64, -(2**63) - 1])
 async def test_log_metric_step_outside_int64_is_refused(api: Api, step: object) -> None:
     run_id = await api.create_run_id()
     body = {"run_id": run_id, "key": "m", "value": 1, "timestamp": T0, "step": step}

@@ -153,9 +153,7 @@ def sampled(store: TrackingStore, run_ids: list[str], **kwargs: int) -> list[Met
     return store.get_metric_history_sampled(run_ids, "loss", **kwargs)
 
 
-def test_sampled_history_returns_everything_when_it_fits(
-    store: TrackingStore, run_id: str
-) -> None:
+def test_sampled_history_returns_everything_when_it_fits(store: TrackingStore, run_id: str) -> None:
     log_points(store, run_id, [Metric("loss", float(s), 100 + s, s) for s in range(50)])
 
     points = sampled(store, [run_id], max_results=50)

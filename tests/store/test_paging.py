@@ -235,9 +235,7 @@ def test_forged_token_for_a_metric_order_with_a_bad_rank_or_value_is_refused(
         pytest.param(base64.urlsafe_b64encode(b'{"offset": 1000}').decode(), id="mlflow-style"),
     ],
 )
-def test_garbage_run_token_is_refused(
-    store: TrackingStore, experiment_id: str, token: str
-) -> None:
+def test_garbage_run_token_is_refused(store: TrackingStore, experiment_id: str, token: str) -> None:
     with pytest.raises(InvalidParameter, match="page token"):
         search_with(store, experiment_id, token)
 
@@ -254,9 +252,7 @@ def test_run_token_from_another_filter_is_refused(
         )
 
 
-def test_run_token_from_other_experiments_is_refused(
-    store: TrackingStore, runs_token: str
-) -> None:
+def test_run_token_from_other_experiments_is_refused(store: TrackingStore, runs_token: str) -> None:
     other = store.create_experiment("other")
 
     with pytest.raises(InvalidParameter, match="different search"):

@@ -33,9 +33,7 @@ def count_datasets(store: TrackingStore) -> int:
 # -- datasets -----------------------------------------------------------------------------------
 
 
-def test_log_inputs_attaches_the_dataset_with_its_fields(
-    store: TrackingStore, run_id: str
-) -> None:
+def test_log_inputs_attaches_the_dataset_with_its_fields(store: TrackingStore, run_id: str) -> None:
     full = Dataset("mnist", "abc123", "s3", "s3://data/mnist", schema='{"a": 1}', profile="{}")
 
     store.log_inputs(run_id, datasets=[DatasetInput(full, {"mlflow.data.context": "train"})])
@@ -76,9 +74,7 @@ def test_log_inputs_of_the_same_dataset_in_two_experiments_stores_it_per_experim
     assert count_datasets(store) == 2
 
 
-def test_log_inputs_of_a_new_digest_stores_a_new_dataset(
-    store: TrackingStore, run_id: str
-) -> None:
+def test_log_inputs_of_a_new_digest_stores_a_new_dataset(store: TrackingStore, run_id: str) -> None:
     store.log_inputs(run_id, datasets=[used(digest="v1"), used(digest="v2")])
 
     digests = [item.dataset.digest for item in store.get_run(run_id).dataset_inputs]

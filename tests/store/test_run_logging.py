@@ -35,9 +35,7 @@ def test_log_param_stores_it(store: TrackingStore, run_id: str) -> None:
     assert store.get_run(run_id).params == {"lr": "0.1"}
 
 
-def test_log_param_again_with_the_same_value_is_accepted(
-    store: TrackingStore, run_id: str
-) -> None:
+def test_log_param_again_with_the_same_value_is_accepted(store: TrackingStore, run_id: str) -> None:
     store.log_param(run_id, "lr", "0.1")
 
     store.log_param(run_id, "lr", "0.1")

@@ -552,3 +552,21 @@ def test_search_experiments_refuses_max_results_over_50000(store: TrackingStore)
 def test_search_experiments_refuses_an_invalid_filter(store: TrackingStore) -> None:
     with pytest.raises(InvalidParameter):
         store.search_experiments(filter_string="name ~ 'a'")
+
+
+def test_search_experiments_filters_on_experiment_ids(store: TrackingStore) -> None:
+    wanted = store.create_experiment("wanted")
+    store.create_experiment("other")
+
+    found = store.search_experiments(filter_string=f"experiment_id IN ('0', '{wanted}')").items
+
+    assert sorted(names(found)) == ["Default", "wanted"]
+
+
+@pytest.mark.parametrize("value", ["abc", "²", "99999999999"])
+def test_search_experiments_by_a_non_integer_id_matches_nothing(
+    store: TrackingStore, value: str
+) -> None:
+    found = store.search_experiments(filter_string=f"experiment_id = '{value}'").items
+
+    assert found == []

@@ -1,4 +1,4 @@
-"""Logged models (MLflow 3) in the store: create, finalize, delete, tags, params, metrics, search."""
+"""Logged models in the store: create, finalize, delete, tags, params, metrics, search."""
 
 from __future__ import annotations
 
@@ -195,9 +195,7 @@ def test_delete_logged_model_twice_raises_not_found(
         store.delete_logged_model(model_id)
 
 
-def test_delete_logged_model_hides_it_from_search(
-    store: TrackingStore, experiment_id: str
-) -> None:
+def test_delete_logged_model_hides_it_from_search(store: TrackingStore, experiment_id: str) -> None:
     create(store, experiment_id, "kept")
     store.delete_logged_model(create(store, experiment_id, "gone"))
 
@@ -340,9 +338,7 @@ def scored(store: TrackingStore, experiment_id: str, run_id: str) -> dict[str, L
             params={"alpha": "2"},
             tags={"team": "infra"},
         ),
-        "c": store.create_logged_model(
-            experiment_id=experiment_id, name="c", model_type="sklearn"
-        ),
+        "c": store.create_logged_model(experiment_id=experiment_id, name="c", model_type="sklearn"),
     }
     store.log_batch(
         run_id,
@@ -386,7 +382,10 @@ def test_search_logged_models_filters_on_the_newest_metric_point(
     model_id = create(store, experiment_id, "m")
     store.log_batch(
         run_id,
-        metrics=[model_metric(model_id, "acc", 0.9, step=1), model_metric(model_id, "acc", 0.2, step=2)],
+        metrics=[
+            model_metric(model_id, "acc", 0.9, step=1),
+            model_metric(model_id, "acc", 0.2, step=2),
+        ],
     )
 
     assert search_names(store, experiment_id, filter_string="metrics.acc > 0.5") == []
@@ -400,7 +399,11 @@ def test_search_logged_models_filters_on_two_metrics_and_orders_by_a_third(
         run_id,
         metrics=[
             model_metric(ids[name], key, value)
-            for name, values in {"x": (0.9, 0.1, 3.0), "y": (0.8, 0.2, 1.0), "z": (0.1, 0.1, 2.0)}.items()
+            for name, values in {
+                "x": (0.9, 0.1, 3.0),
+                "y": (0.8, 0.2, 1.0),
+                "z": (0.1, 0.1, 2.0),
+            }.items()
             for key, value in zip(("acc", "loss", "f1"), values, strict=True)
         ],
     )
@@ -493,7 +496,9 @@ def test_search_logged_models_orders_newest_first_by_default(
     assert stamps == sorted(stamps, reverse=True)
 
 
-@pytest.mark.parametrize(("ascending", "expected"), [(True, ["b", "a", "c"]), (False, ["a", "b", "c"])])
+@pytest.mark.parametrize(
+    ("ascending", "expected"), [(True, ["b", "a", "c"]), (False, ["a", "b", "c"])]
+)
 def test_search_logged_models_orders_by_a_metric_with_missing_values_last(
     store: TrackingStore,
     experiment_id: str,
@@ -531,7 +536,9 @@ def test_search_logged_models_orders_by_a_dataset_scoped_metric(
     assert found == ["q", "p"]
 
 
-@pytest.mark.parametrize(("field", "expected"), [("name", ["a", "b", "c"]), ("params.alpha", ["a", "b", "c"])])
+@pytest.mark.parametrize(
+    ("field", "expected"), [("name", ["a", "b", "c"]), ("params.alpha", ["a", "b", "c"])]
+)
 def test_search_logged_models_orders_by_an_attribute_or_param(
     store: TrackingStore,
     experiment_id: str,

@@ -56,7 +56,9 @@ def test_create_run_returns_what_get_run_reads(store: TrackingStore, experiment_
     assert store.get_run(created.info.run_id) == created
 
 
-def test_create_run_without_a_name_generates_one(store: TrackingStore, make_run: RunFactory) -> None:
+def test_create_run_without_a_name_generates_one(
+    store: TrackingStore, make_run: RunFactory
+) -> None:
     run = store.get_run(make_run())
 
     assert GENERATED_NAME.match(run.info.name), run.info.name
@@ -90,7 +92,7 @@ def test_create_run_with_the_same_name_and_tag_is_accepted(
 def test_create_run_refuses_a_name_that_contradicts_the_run_name_tag(
     store: TrackingStore, make_run: RunFactory
 ) -> None:
-    with pytest.raises(InvalidParameter, match="mlflow.runName"):
+    with pytest.raises(InvalidParameter, match=r"mlflow\.runName"):
         make_run(run_name="one", tags={RUN_NAME_TAG: "other"})
 
 
@@ -115,9 +117,7 @@ def test_create_run_refuses_a_run_name_tag_over_500_characters(
         make_run(tags={RUN_NAME_TAG: "n" * 501})
 
 
-def test_create_run_refuses_an_invalid_tag_key(
-    store: TrackingStore, make_run: RunFactory
-) -> None:
+def test_create_run_refuses_an_invalid_tag_key(store: TrackingStore, make_run: RunFactory) -> None:
     with pytest.raises(InvalidParameter):
         make_run(tags={"bad key!": "x"})
 
@@ -136,9 +136,7 @@ def test_create_run_in_a_deleted_experiment_is_refused(
         store.create_run(experiment_id=experiment_id, user_id="alice", start_time=1)
 
 
-def test_create_run_refuses_a_negative_start_time(
-    store: TrackingStore, experiment_id: str
-) -> None:
+def test_create_run_refuses_a_negative_start_time(store: TrackingStore, experiment_id: str) -> None:
     with pytest.raises(InvalidParameter, match="start_time"):
         store.create_run(experiment_id=experiment_id, user_id="alice", start_time=-1)
 
@@ -186,7 +184,9 @@ def test_update_run_name_changes_the_run_name_tag(store: TrackingStore, run_id: 
     assert (run.info.name, run.tags[RUN_NAME_TAG]) == ("renamed", "renamed")
 
 
-def test_update_run_without_a_name_keeps_the_name(store: TrackingStore, make_run: RunFactory) -> None:
+def test_update_run_without_a_name_keeps_the_name(
+    store: TrackingStore, make_run: RunFactory
+) -> None:
     run_id = make_run(run_name="keep")
 
     store.update_run(run_id, status=RunStatus.FINISHED)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -59,9 +59,12 @@ class LoggedModelStatus(StrEnum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
-    """One point of a metric's history."""
+class Metric(NamedTuple):
+    """One point of a metric's history.
+
+    A named tuple rather than a dataclass: batches and histories carry many thousands of
+    points, and tuples are the cheapest immutable records to build and read.
+    """
 
     key: str
     value: float

@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from shipyard import __version__
@@ -26,6 +28,7 @@ from shipyard.artifacts.store import ArtifactStore
 from shipyard.server.api import artifacts as api_artifacts
 from shipyard.server.body_limit import BodyLimit
 from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
+from shipyard.server.mlflow_api.routing import openapi_components
 from shipyard.server.permissions import Permission, declare
 from shipyard.server.settings import ServerSettings
 from shipyard.store.engine import Database
@@ -94,6 +97,22 @@ def create_app(
     def version() -> Response:
         """The Shipyard version."""
         return PlainTextResponse(__version__)
+
+    def build_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                openapi_components()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = build_openapi  # type: ignore[method-assign]
 
     @app.get("/openapi.json", openapi_extra=declare(Permission.PUBLIC), include_in_schema=False)
     def openapi() -> Response:

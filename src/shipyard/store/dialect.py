@@ -53,6 +53,44 @@ def upsert(
     conn.execute(stmt, list(rows))
 
 
+_BULK_SQL: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _bulk_sql(conn: Connection, table: Table, columns: tuple[str, ...]) -> str:
+    key = (conn.dialect.name, table.name, columns)
+    sql = _BULK_SQL.get(key)
+    if sql is None:
+        names = ", ".join(f'"{name}"' for name in columns)
+        if conn.dialect.name == "postgresql":
+            arrays = ", ".join(
+                f"%s::{table.c[name].type.compile(dialect=conn.dialect)}[]" for name in columns
+            )
+            source = f"SELECT * FROM unnest({arrays})"
+        else:
+            source = f"VALUES ({', '.join('?' for _ in columns)})"
+        sql = f'INSERT INTO "{table.name}" ({names}) {source} ON CONFLICT DO NOTHING'
+        _BULK_SQL[key] = sql
+    return sql
+
+
+def bulk_insert_ignore(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows given as tuples, skipping those whose key exists: the ingest hot path.
+
+    Bypasses SQLAlchemy's per-row parameter processing: on SQLite one ``executemany`` of a
+    prepared statement, on PostgreSQL one statement over ``unnest`` of one array per column.
+    Values must already be what the driver takes (ints, floats, strs, bools).
+    """
+    if not rows:
+        return
+    sql = _bulk_sql(conn, table, columns)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(sql, tuple(list(column) for column in zip(*rows, strict=True)))
+    else:
+        conn.exec_driver_sql(sql, list(rows))
+
+
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, select, tuple_, update
 from shipyard.domain import validation
 from shipyard.domain.entities import DatasetInput, Metric, ModelOutput
 from shipyard.domain.errors import InvalidParameter, NotFound
-from shipyard.store.dialect import chunks, insert_ignore, upsert
+from shipyard.store.dialect import bulk_insert_ignore, chunks, insert_ignore, upsert
 from shipyard.store.runs import RUN_NAME_TAG, RunRef, get_active_run_ref
 from shipyard.store.schema import (
     datasets,
@@ -44,9 +44,10 @@ class Batch:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def check_metric(metric: Metric) -> Metric:
+def check_metric(metric: Metric, *, key_checked: bool = False) -> Metric:
     """A metric point with a valid key, a number, a timestamp and a step."""
-    validation.check_key(metric.key, "key")
+    if not key_checked:
+        validation.check_key(metric.key, "key")
     validation.check_metric_value(metric.value, metric.key)
     validation.check_timestamp(metric.timestamp)
     validation.check_step(metric.step)
@@ -70,8 +71,21 @@ def prepare_batch(
 ) -> Batch:
     """Check a batch against the limits and the key rules; params must not repeat a key."""
     validation.check_batch_sizes(metric_points, param_items, tag_items)
+    # a batch repeats a few keys many times: check each distinct key once
+    for key in {metric.key for metric in metric_points}:
+        validation.check_key(key, "key")
+    lowest, highest = validation.MIN_INT64, validation.MAX_INT64
     for metric in metric_points:
-        check_metric(metric)
+        plain = (
+            metric.value.__class__ is float
+            and 0 <= metric.timestamp <= highest
+            and lowest <= metric.step <= highest
+            and metric.model_id is None
+            and metric.dataset_name is None
+            and metric.dataset_digest is None
+        )
+        if not plain:
+            check_metric(metric, key_checked=True)
     batch_params: dict[str, str] = {}
     for key, value in param_items:
         validation.check_key(key, "key")
@@ -135,34 +149,29 @@ def _write_tags(conn: Connection, ref: RunRef, values: dict[str, str]) -> None:
         conn.execute(update(runs).where(runs.c.id == ref.pk).values(name=values[RUN_NAME_TAG]))
 
 
-def _point_row(pk: int, metric: Metric) -> dict[str, Any]:
-    is_nan = math.isnan(metric.value)
-    return {
-        "run": pk,
-        "key": metric.key,
-        "step": metric.step,
-        "timestamp": metric.timestamp,
-        "value": 0.0 if is_nan else metric.value,
-        "is_nan": is_nan,
-    }
+_POINT_COLUMNS = ("run", "key", "timestamp", "step", "value", "is_nan")
 
 
-def _newest_per_key(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    newest: dict[object, dict[str, Any]] = {}
+def _newest_per_key(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The newest point of each key among rows of ``_POINT_COLUMNS``: (step, timestamp, value)."""
+    newest: dict[str, tuple[Any, ...]] = {}
     for row in rows:
-        current = newest.get(row["key"])
-        if current is None or _recency(row) > _recency(current):
-            newest[row["key"]] = row
-    return [newest[key] for key in sorted(newest, key=str)]
-
-
-def _recency(row: dict[str, Any]) -> tuple[int, int, float]:
-    return (int(row["step"]), int(row["timestamp"]), float(row["value"]))
+        current = newest.get(row[1])
+        if current is None or (row[3], row[2], row[4]) > (current[3], current[2], current[4]):
+            newest[row[1]] = row
+    return [dict(zip(_POINT_COLUMNS, newest[key], strict=True)) for key in sorted(newest)]
 
 
 def _write_metrics(conn: Connection, ref: RunRef, points: Sequence[Metric]) -> None:
-    rows = [_point_row(ref.pk, metric) for metric in points]
-    insert_ignore(conn, metrics, rows)
+    pk = ref.pk
+    # Metric fields by index (key, value, timestamp, step): this loop runs per point.
+    # NaN (the only value not equal to itself) is stored as 0 with is_nan set: SQLite would
+    # turn it into NULL.
+    rows = [
+        (pk, m[0], m[2], m[3], m[1], False) if m[1] == m[1] else (pk, m[0], m[2], m[3], 0.0, True)
+        for m in points
+    ]
+    bulk_insert_ignore(conn, metrics, _POINT_COLUMNS, rows)
     upsert(
         conn,
         latest_metrics,

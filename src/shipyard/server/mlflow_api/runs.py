@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from shipyard.domain.clock import now_ms
@@ -13,7 +14,8 @@ from shipyard.domain.entities import Dataset, DatasetInput, Metric, ModelOutput,
 from shipyard.domain.errors import InvalidParameter
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
-from shipyard.server.mlflow_api.routing import MlflowRouter, Store
+from shipyard.server.mlflow_api.batch import parse_log_batch
+from shipyard.server.mlflow_api.routing import MlflowRouter, Store, json_body
 from shipyard.server.permissions import Permission
 
 router = MlflowRouter("runs")
@@ -123,14 +125,17 @@ def delete_tag(body: m.DeleteTag, store: Store) -> Response:
     return wire.json_response({})
 
 
-@router.route("POST", "/runs/log-batch", permission=Permission.EXPERIMENTS_EDIT)
-def log_batch(body: m.LogBatch, store: Store) -> Response:
+@router.route(
+    "POST",
+    "/runs/log-batch",
+    permission=Permission.EXPERIMENTS_EDIT,
+    documented_body=m.LogBatch,
+)
+async def log_batch(request: Request, store: Store) -> Response:
     """Log up to 1000 metrics, 100 params and 100 tags in one transaction."""
-    store.log_batch(
-        body.id,
-        metrics=[_metric(item) for item in body.metrics],
-        params=[(item.key, item.value) for item in body.params],
-        tags=[(item.key, item.value) for item in body.tags],
+    batch = parse_log_batch(await json_body(request))
+    await run_in_threadpool(
+        store.log_batch, batch.run_id, metrics=batch.metrics, params=batch.params, tags=batch.tags
     )
     return wire.json_response({})
 

@@ -1,0 +1,1 @@
+"""Building blocks of ``bench/artifacts.py``: payloads, the artifact client, probes, the report."""
