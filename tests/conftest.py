@@ -18,6 +18,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from shipyard.artifacts.local import LocalArtifactStore
 from shipyard.server.app import create_app
 from shipyard.server.settings import ServerSettings
 from shipyard.store.engine import Database
@@ -131,7 +132,8 @@ async def client(
     settings: ServerSettings, store: TrackingStore
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in process (no sockets)."""
-    app = create_app(settings, store=store)
+    artifacts = LocalArtifactStore(settings.artifacts_destination)
+    app = create_app(settings, store=store, artifacts=artifacts)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://shipyard.test") as http:
         yield http

@@ -26,12 +26,15 @@ from shipyard import __version__
 from shipyard.artifacts import open_artifact_store
 from shipyard.artifacts.store import ArtifactStore
 from shipyard.server.api import artifacts as api_artifacts
+from shipyard.server.api import registry as api_registry
 from shipyard.server.body_limit import BodyLimit
 from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
 from shipyard.server.mlflow_api.routing import openapi_components
+from shipyard.server.model_sources import SourceResolver
 from shipyard.server.permissions import Permission, declare
 from shipyard.server.settings import ServerSettings
 from shipyard.store.engine import Database
+from shipyard.store.model_registry import RegistryStore
 from shipyard.store.tracking import TrackingStore, prepare_database
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,15 @@ def open_store(settings: ServerSettings, artifacts: ArtifactStore) -> TrackingSt
     return store
 
 
+def _attach_registry(app: FastAPI, settings: ServerSettings) -> None:
+    """The registry shares the tracking store's database; sources are checked against both."""
+    store: TrackingStore = app.state.store
+    app.state.registry = RegistryStore(store.db)
+    app.state.sources = SourceResolver(
+        store, app.state.registry, app.state.artifacts.uri, settings.serve_artifacts
+    )
+
+
 def create_app(
     settings: ServerSettings,
     store: TrackingStore | None = None,
@@ -67,6 +79,7 @@ def create_app(
         owned = store is None
         if store is None:
             app.state.store = open_store(settings, app.state.artifacts)
+        _attach_registry(app, settings)
         try:
             yield
         finally:
@@ -87,6 +100,8 @@ def create_app(
         app.state.store = store
     if artifacts is not None:
         app.state.artifacts = artifacts
+    if store is not None and artifacts is not None:
+        _attach_registry(app, settings)
 
     @app.get("/health", openapi_extra=declare(Permission.PUBLIC), tags=["server"])
     def health() -> Response:
@@ -121,5 +136,6 @@ def create_app(
 
     install_mlflow_api(app)
     app.include_router(api_artifacts.router)
+    app.include_router(api_registry.router)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app

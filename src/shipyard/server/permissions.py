@@ -24,6 +24,11 @@ class Permission(StrEnum):
     EXPERIMENTS_MANAGE = "experiments:manage"  # delete, restore
     ARTIFACTS_READ = "artifacts:read"
     ARTIFACTS_WRITE = "artifacts:write"
+    REGISTRY_CREATE = "registry:create"
+    REGISTRY_READ = "registry:read"
+    REGISTRY_EDIT = "registry:edit"  # versions, tags, aliases, stages
+    REGISTRY_APPROVE = "registry:approve"  # approval decisions
+    REGISTRY_MANAGE = "registry:manage"  # delete models and versions
 
 
 def declare(permission: Permission) -> dict[str, Any]:

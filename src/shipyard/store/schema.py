@@ -278,3 +278,97 @@ logged_model_metrics = Table(
         "dataset_digest",
     ),
 )
+
+# -- model registry ----------------------------------------------------------------------------
+# Registered models have an integer surrogate key, so renaming one touches one row; versions,
+# tags and aliases reference it. ``last_version`` only grows: version numbers are never reused,
+# even after the newest version is deleted.
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("user_id", String(256), nullable=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("last_version", Integer, nullable=False),
+    UniqueConstraint("name"),
+    sqlite_autoincrement=True,
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column(
+        "model", Integer, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("model", "key"),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "model", Integer, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("version", Integer, nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("user_id", String(256), nullable=True),
+    Column("stage", String(20), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_message", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("storage_location", Text, nullable=False),
+    Column("run_id", String(256), nullable=True),
+    Column("run_link", Text, nullable=True),
+    Column("model_id", String(64), nullable=True),
+    Column("approval_status", String(32), nullable=False),
+    Column("approval_comment", Text, nullable=True),
+    Column("approval_updated_by", String(256), nullable=True),
+    Column("approval_updated_timestamp", BigInteger, nullable=True),
+    UniqueConstraint("model", "version"),
+    Index(None, "run_id"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("version", Integer, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("version", "key"),
+)
+
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column(
+        "model", Integer, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("alias", String(255), nullable=False),
+    Column("version", Integer, ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("model", "alias"),
+)
+
+# Every move of an alias, kept after the alias itself is gone.
+alias_history = Table(
+    "alias_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "model", Integer, ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("alias", String(255), nullable=False),
+    Column("from_version", Integer, nullable=True),
+    Column("to_version", Integer, nullable=True),
+    Column("changed_by", String(256), nullable=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Index(None, "model", "alias", "timestamp"),
+)

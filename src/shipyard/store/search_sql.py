@@ -91,14 +91,14 @@ def _compare_number(
     return and_(is_nan == false(), compare(value, op, number))
 
 
-def _combine(expr: Expr, leaf: Callable[[Comparison], ColumnElement[bool]]) -> ColumnElement[bool]:
+def combine(expr: Expr, leaf: Callable[[Comparison], ColumnElement[bool]]) -> ColumnElement[bool]:
     if isinstance(expr, BoolOp):
-        parts = [_combine(operand, leaf) for operand in expr.operands]
+        parts = [combine(operand, leaf) for operand in expr.operands]
         return and_(*parts) if expr.op == "AND" else or_(*parts)
     return leaf(expr)
 
 
-def _keyed(
+def keyed(
     table: Table,
     owner: ColumnElement[Any],
     owner_column: str,
@@ -163,9 +163,9 @@ def _run_leaf(comparison: Comparison) -> Any:
     if kind == "metric":
         return _run_metric(comparison)
     if kind == "param":
-        return _keyed(params, runs.c.id, "run", comparison)
+        return keyed(params, runs.c.id, "run", comparison)
     if kind == "tag":
-        return _keyed(run_tags, runs.c.id, "run", comparison)
+        return keyed(run_tags, runs.c.id, "run", comparison)
     if kind == "dataset":
         return _run_dataset(comparison)
     column = _RUN_ATTRIBUTES[comparison.identifier.key]
@@ -174,7 +174,7 @@ def _run_leaf(comparison: Comparison) -> Any:
 
 def compile_run_filter(expr: Expr | None) -> ColumnElement[bool] | None:
     """The WHERE condition over ``runs`` for a parsed run filter."""
-    return None if expr is None else _combine(expr, _run_leaf)
+    return None if expr is None else combine(expr, _run_leaf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +236,7 @@ _EXPERIMENT_ATTRIBUTES: dict[str, ColumnElement[Any]] = {
 
 def _experiment_leaf(comparison: Comparison) -> Any:
     if comparison.identifier.kind == "tag":
-        return _keyed(experiment_tags, experiments.c.experiment_id, "experiment_id", comparison)
+        return keyed(experiment_tags, experiments.c.experiment_id, "experiment_id", comparison)
     key = comparison.identifier.key
     column = _EXPERIMENT_ATTRIBUTES[key]
     value = comparison.value
@@ -251,7 +251,7 @@ def _experiment_leaf(comparison: Comparison) -> Any:
 
 def compile_experiment_filter(expr: Expr | None) -> ColumnElement[bool] | None:
     """The WHERE condition over ``experiments`` for a parsed experiment filter."""
-    return None if expr is None else _combine(expr, _experiment_leaf)
+    return None if expr is None else combine(expr, _experiment_leaf)
 
 
 def experiment_sort_keys(order: Sequence[OrderKey]) -> list[SortKey]:
@@ -322,9 +322,9 @@ def _model_leaf_factory(
         kind = comparison.identifier.kind
         key = comparison.identifier.key
         if kind == "param":
-            return _keyed(logged_model_params, logged_models.c.model_id, "model_id", comparison)
+            return keyed(logged_model_params, logged_models.c.model_id, "model_id", comparison)
         if kind == "tag":
-            return _keyed(logged_model_tags, logged_models.c.model_id, "model_id", comparison)
+            return keyed(logged_model_tags, logged_models.c.model_id, "model_id", comparison)
         if kind == "metric":
             point, newest = _latest_model_metric(key, scopes)
             if comparison.op == "IS NULL":
@@ -345,7 +345,7 @@ def compile_logged_model_filter(
     expr: Expr | None, scopes: Sequence[DatasetScope] = ()
 ) -> ColumnElement[bool] | None:
     """The WHERE condition over ``logged_models``; metric conditions honour dataset scopes."""
-    condition = None if expr is None else _combine(expr, _model_leaf_factory(scopes))
+    condition = None if expr is None else combine(expr, _model_leaf_factory(scopes))
     if scopes:
         metric_in_scope = exists().where(
             logged_model_metrics.c.model_id == logged_models.c.model_id,

@@ -14,6 +14,7 @@ from shipyard.server.mlflow_api import (
     experiments,
     logged_models,
     metrics,
+    registry,
     runs,
     server_info,
 )
@@ -30,5 +31,6 @@ BODY_LIMITS = (
 def install_mlflow_api(app: FastAPI) -> None:
     """Add MLflow's tracking endpoints and error handling to ``app``."""
     install_error_handlers(app)
-    for module in (experiments, runs, metrics, logged_models, artifacts, server_info):
+    modules = (experiments, runs, metrics, logged_models, artifacts, registry, server_info)
+    for module in modules:
         app.include_router(module.router.api)

@@ -23,11 +23,10 @@ from shipyard.domain.errors import NotFound
 from shipyard.server import file_responses
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
-from shipyard.server.mlflow_api.routing import MlflowRouter, Store
+from shipyard.server.mlflow_api.routing import LEGACY_PREFIXES, MlflowRouter, Store
 from shipyard.server.permissions import Permission
 
 PROXY_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
-LEGACY_PREFIXES = ("",)
 
 router = MlflowRouter("artifacts")
 

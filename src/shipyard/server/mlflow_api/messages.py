@@ -355,3 +355,107 @@ class CompleteMultipartUpload(Message):
 class AbortMultipartUpload(Message):
     path: Str | None = None
     upload_id: Str
+
+
+# -- model registry ----------------------------------------------------------------------------
+
+
+class RegisteredModelName(Message):
+    name: Str
+
+
+class CreateRegisteredModel(Message):
+    name: Str
+    tags: list[RequiredKeyValue] = []
+    description: Str | None = None
+
+
+class RenameRegisteredModel(Message):
+    name: Str
+    new_name: Str
+
+
+class UpdateRegisteredModel(Message):
+    name: Str
+    description: Str | None = None
+
+
+class SearchRegistry(Message):
+    filter: Str | None = None
+    max_results: Int64 | None = None
+    order_by: list[Str] = []
+    page_token: Str | None = None
+
+
+class GetLatestVersions(Message):
+    name: Str
+    stages: list[Str] = []
+
+
+class RegisteredModelTag(Message):
+    name: Str
+    key: Str
+    value: Str
+
+
+class RegisteredModelTagKey(Message):
+    name: Str
+    key: Str
+
+
+class AliasRequest(Message):
+    name: Str
+    alias: Str
+    version: VersionText
+
+
+class AliasRef(Message):
+    name: Str
+    alias: Str
+
+
+class CreateModelVersion(Message):
+    name: Str
+    source: Str
+    run_id: Str | None = None
+    tags: list[RequiredKeyValue] = []
+    run_link: Str | None = None
+    description: Str | None = None
+    model_id: Str | None = None
+
+
+def _version_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+VersionText = Annotated[Str, BeforeValidator(_version_text)]
+"""Version numbers travel as strings; numbers are accepted too."""
+
+
+class VersionRef(Message):
+    name: Str
+    version: VersionText
+
+
+class UpdateModelVersion(VersionRef):
+    description: Str | None = None
+
+
+class TransitionStage(VersionRef):
+    stage: Str
+    archive_existing_versions: bool = False
+
+
+class ModelVersionTag(VersionRef):
+    key: Str
+    value: Str
+
+
+class ModelVersionTagKey(VersionRef):
+    key: Str
+
+
+class ModelVersionArtifact(VersionRef):
+    path: Str

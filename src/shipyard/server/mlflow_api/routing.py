@@ -18,6 +18,8 @@ from shipyard.server.permissions import Permission, declare
 from shipyard.store.tracking import TrackingStore
 
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+LEGACY_PREFIXES = ("",)
+"""Routes MLflow serves at the root (``/get-artifact``, ``/model-versions/get-artifact``)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,6 +24,7 @@ from shipyard.domain.entities import (
     Run,
     RunInfo,
 )
+from shipyard.domain.registry import ModelVersion, RegisteredModel
 
 LOGGED_MODEL_STATUS_TO_WIRE = {
     LoggedModelStatus.PENDING: "LOGGED_MODEL_PENDING",
@@ -205,3 +206,42 @@ def file_info(item: FileInfo, *, path: str | None = None) -> dict[str, Any]:
     if not item.is_dir and item.size is not None:
         payload["file_size"] = item.size
     return payload
+
+
+def model_version(item: ModelVersion) -> dict[str, Any]:
+    """A ModelVersion message (the version number travels as a string)."""
+    return _compact(
+        {
+            "name": item.name,
+            "version": str(item.version),
+            "creation_timestamp": item.creation_timestamp,
+            "last_updated_timestamp": item.last_updated_timestamp,
+            "user_id": item.user_id,
+            "current_stage": item.stage.value,
+            "description": item.description,
+            "source": item.source,
+            "run_id": item.run_id,
+            "status": item.status.value,
+            "status_message": item.status_message,
+            "tags": key_values(item.tags),
+            "run_link": item.run_link,
+            "aliases": list(item.aliases),
+            "model_id": item.model_id,
+        }
+    )
+
+
+def registered_model(item: RegisteredModel) -> dict[str, Any]:
+    """A RegisteredModel message."""
+    return _compact(
+        {
+            "name": item.name,
+            "creation_timestamp": item.creation_timestamp,
+            "last_updated_timestamp": item.last_updated_timestamp,
+            "user_id": item.user_id,
+            "description": item.description,
+            "latest_versions": [model_version(v) for v in item.latest_versions],
+            "tags": key_values(item.tags),
+            "aliases": [{"alias": a, "version": str(v)} for a, v in item.aliases.items()],
+        }
+    )
