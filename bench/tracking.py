@@ -71,6 +71,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
 import psutil
 
 from trackbench import bigmetric, ingest, latency, search
@@ -79,7 +80,7 @@ from trackbench.context import BenchContext, Contender, Sizes
 from trackbench.measure import median
 from trackbench.memory import RssSampler, tree_pss
 from trackbench.report import Goal, Report, Row, console_table
-from trackbench.rest import RestClient
+from trackbench.rest import ApiError, RestClient
 from trackbench.servers import Server, ServerDied, ServerSpec
 
 # The servers under test. Placeholders: {bin} is the directory of the Python running this
@@ -208,7 +209,7 @@ def server_version(server: Server) -> str:
     client = RestClient(server.base_url)
     try:
         return client.get_text("/version").strip().strip('"')[:40] or "unknown"
-    except Exception:
+    except (ApiError, httpx.HTTPError):
         return "unknown"
     finally:
         client.close()

@@ -153,7 +153,9 @@ def verify_zip(path: Path, specs: tuple[FileSpec, ...]) -> None:
             )
         for member in members:
             spec = expected[member.filename]
+            digest = hashlib.new(HASH)
             with archive.open(member) as handle:
-                digest = hashlib.file_digest(handle, HASH).hexdigest()
-            if member.file_size != spec.size or digest != spec.digest:
+                while piece := handle.read(MIB):
+                    digest.update(piece)
+            if member.file_size != spec.size or digest.hexdigest() != spec.digest:
                 raise VerificationError(f"archive member {member.filename} differs from upload")

@@ -96,6 +96,11 @@ class Metric:
         }
 
 
+def count_of(count: int, singular: str, plural: str) -> str:
+    """``1 process``, ``15 processes``."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
 def console_table(metrics: list[Metric]) -> str:
     """A fixed-width table, numbers right-aligned."""
     table = [HEADERS, *(metric.cells() for metric in metrics)]
@@ -173,7 +178,7 @@ class Report:
         ]
         lines += [
             f"- {name} {server['version']}: `{server['command']}` "
-            f"({server['processes']} processes when idle)"
+            f"({count_of(server['processes'], 'process', 'processes')} when idle)"
             for name, server in self.servers.items()
         ]
         lines += ["", markdown_table(self.metrics), "", MARKDOWN_LEGEND]

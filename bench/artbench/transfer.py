@@ -14,7 +14,7 @@ import mimetypes
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlparse
@@ -136,5 +136,10 @@ def run_pool(items: Sequence[T], work: Callable[[T], object], threads: int) -> N
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         futures = [pool.submit(guarded, item) for item in items]
+        try:
+            wait(futures)
+        except BaseException:  # Ctrl-C: let the threads stop after their current request
+            failed.set()
+            raise
     for future in futures:
         future.result()

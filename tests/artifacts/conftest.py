@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,15 +133,20 @@ def running_moto(log_dir: Path) -> Iterator[str]:
         _stop(process)
 
 
-@dataclass(frozen=True)
 class S3Server:
     """A running S3 protocol server and a client for it (dummy credentials)."""
 
-    endpoint_url: str
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url
+        self._client: Any = None
 
     def client(self) -> Any:
-        """A boto3 S3 client on this server."""
-        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1")
+        """A boto3 S3 client on this server (one per session: clients are slow to build)."""
+        if self._client is None:
+            self._client = boto3.client(
+                "s3", endpoint_url=self.endpoint_url, region_name="us-east-1"
+            )
+        return self._client
 
     def keys(self, bucket: str) -> dict[str, str]:
         """Every key in ``bucket`` with its ETag."""
@@ -201,20 +206,26 @@ def artifact_store(request: pytest.FixtureRequest) -> ArtifactStore:
 
 # -- watching the file system ---------------------------------------------------------------------
 
-# Audit events whose first arguments name a path, and whether the event acts on the file the path
-# finally resolves to (open, list) or on the directory entry itself (remove, rename).
-_FOLLOWING_EVENTS = {"open", "os.listdir", "os.scandir", "os.truncate", "os.utime", "os.chmod"}
-_ENTRY_EVENTS = {
-    "os.mkdir",
-    "os.remove",
-    "os.rename",
-    "os.rmdir",
-    "os.symlink",
-    "os.link",
-    "shutil.rmtree",
-    "shutil.copyfile",
-    "shutil.move",
+# Audit events that name paths: where in their arguments the paths are, and whether the event acts
+# on the file a path finally resolves to (open, list) or on the directory entry itself (remove).
+_PATH_ARGUMENTS = {
+    "open": (0,),
+    "os.listdir": (0,),
+    "os.scandir": (0,),
+    "os.truncate": (0,),
+    "os.utime": (0,),
+    "os.chmod": (0,),
+    "os.mkdir": (0,),
+    "os.remove": (0,),
+    "os.rmdir": (0,),
+    "os.rename": (0, 1),
+    "os.link": (0, 1),
+    "os.symlink": (1,),
+    "shutil.rmtree": (0,),
+    "shutil.copyfile": (0, 1),
+    "shutil.move": (0, 1),
 }
+_FOLLOWING_EVENTS = {"open", "os.listdir", "os.scandir", "os.truncate", "os.utime", "os.chmod"}
 
 
 class FileTouches:
@@ -226,9 +237,10 @@ class FileTouches:
         self.events: list[tuple[str, str]] = []
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
-        if not self._recording or (event not in _FOLLOWING_EVENTS and event not in _ENTRY_EVENTS):
+        if not self._recording or event not in _PATH_ARGUMENTS:
             return
-        for arg in args[:2]:
+        for index in _PATH_ARGUMENTS[event]:
+            arg = args[index] if index < len(args) else None
             if isinstance(arg, str | bytes | os.PathLike):
                 self.events.append((event, os.fsdecode(arg)))
 
@@ -256,7 +268,7 @@ class FileTouches:
 _TOUCHES: FileTouches | None = None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def file_touches() -> FileTouches:
     """The process-wide recorder of touched paths (its audit hook is installed once)."""
     global _TOUCHES
@@ -331,17 +343,23 @@ class GuardedSite:
         return self.outside / "secret.txt"
 
     def plant_symlinks(self, folder: Path) -> None:
-        """Symlinks in ``folder`` (inside the root) that lead out: to a folder, a file, nothing."""
+        """Symlinks in ``folder`` (inside the root) leading out: to a folder, a file, nothing.
+
+        Links already there are kept, so it can be called again to restore them.
+        """
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "planted-dir").symlink_to(self.outside, target_is_directory=True)
-        (folder / "planted-file").symlink_to(self.secret)
-        (folder / "planted-dangling").symlink_to(self.outside / "created-through-a-link.txt")
+        links = {
+            "planted-dir": self.outside,
+            "planted-file": self.secret,
+            "planted-dangling": self.outside / "created-through-a-link.txt",
+        }
+        for name, target in links.items():
+            if not (folder / name).is_symlink():
+                (folder / name).symlink_to(target)
 
     def is_outside(self, place: Path) -> bool:
         """Whether ``place`` is beside the root (not in it) or a system file."""
-        return place in SYSTEM_FILES or (
-            within(place, self.base) and not within(place, self.root)
-        )
+        return place in SYSTEM_FILES or (within(place, self.base) and not within(place, self.root))
 
     @contextlib.contextmanager
     def untouched(self) -> Iterator[None]:
@@ -360,12 +378,22 @@ class GuardedSite:
         assert snapshot(self.base, skip=self.root) == before, "something beside the root changed"
 
 
+@pytest.fixture(scope="session")
+def make_guarded_site(file_touches: FileTouches) -> Callable[[Path], GuardedSite]:
+    """Build a ``GuardedSite`` in an empty folder (for fixtures wider than one test)."""
+
+    def make(base: Path) -> GuardedSite:
+        site = GuardedSite(base, file_touches)
+        site.root.mkdir(parents=True)
+        site.outside.mkdir()
+        site.secret.write_bytes(SECRET)
+        site.canary.write_bytes(b"canary")
+        return site
+
+    return make
+
+
 @pytest.fixture
-def guarded_site(tmp_path: Path, file_touches: FileTouches) -> GuardedSite:
+def guarded_site(tmp_path: Path, make_guarded_site: Callable[[Path], GuardedSite]) -> GuardedSite:
     """An empty artifact root with a canary file and a secret folder beside it."""
-    site = GuardedSite(tmp_path / "site", file_touches)
-    site.root.mkdir(parents=True)
-    site.outside.mkdir()
-    site.secret.write_bytes(SECRET)
-    site.canary.write_bytes(b"canary")
-    return site
+    return make_guarded_site(tmp_path / "site")

@@ -1,4 +1,4 @@
-"""Client paths and URIs: what ``safe_relative_path`` lets through, and what ``managed_path`` maps."""
+"""Client paths and URIs: what ``safe_relative_path`` lets through, what ``managed_path`` maps."""
 
 from __future__ import annotations
 

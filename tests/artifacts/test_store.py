@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from shipyard.artifacts import s3 as s3_module
 from shipyard.artifacts.local import UPLOADS_FOLDER, LocalArtifactStore
 from shipyard.artifacts.s3 import PART_SIZE, S3ArtifactStore
 from shipyard.artifacts.store import (
@@ -151,9 +150,7 @@ def test_read_of_a_folder_raises_not_found(tree: ArtifactStore) -> None:
         get(tree, "d")
 
 
-@pytest.mark.parametrize(
-    ("start", "end"), [(10, 20), (0, 1), (250, None), (250, 1000), (255, 256)]
-)
+@pytest.mark.parametrize(("start", "end"), [(10, 20), (0, 1), (250, None), (250, 1000), (255, 256)])
 def test_read_gives_the_requested_byte_range(
     artifact_store: ArtifactStore, start: int, end: int | None
 ) -> None:
@@ -352,9 +349,7 @@ OPERATIONS: dict[str, Callable[[ArtifactStore, str], object]] = {
     "read": lambda store, path: get(store, path),
     "writer": lambda store, path: store.writer(path),
     "delete": lambda store, path: store.delete(path),
-    "create_multipart_upload": lambda store, path: store.create_multipart_upload(
-        path, 1, part_url
-    ),
+    "create_multipart_upload": lambda store, path: store.create_multipart_upload(path, 1, part_url),
 }
 
 
@@ -376,6 +371,9 @@ MOTO_ANSWERS_500_FOR_UNKNOWN_UPLOADS = pytest.mark.xfail(
 )
 MOTO_COMPLETES_AT_THE_KEY_OF_THE_UPLOAD = pytest.mark.xfail(
     strict=True, reason="moto 5 completes an upload given another key, at the upload's own key"
+)
+MOTO_ABORTS_WHATEVER_THE_KEY = pytest.mark.xfail(
+    strict=True, reason="moto 5 aborts an upload given another key"
 )
 
 PARTS = [random_bytes(5 * MiB, seed=1), random_bytes(5 * MiB, seed=2), random_bytes(MiB, seed=3)]
@@ -481,6 +479,21 @@ def test_complete_at_another_path_is_refused(
         artifact_store.complete_multipart_upload("elsewhere.bin", upload.upload_id, parts)
 
     assert artifact_store.stat("elsewhere.bin") is None
+
+
+def test_abort_at_another_path_is_refused(
+    artifact_store: ArtifactStore, request: pytest.FixtureRequest
+) -> None:
+    if isinstance(artifact_store, S3ArtifactStore):
+        request.applymarker(MOTO_ABORTS_WHATEVER_THE_KEY)
+    upload = artifact_store.create_multipart_upload("big.bin", 1, part_url)
+    parts = upload_parts(artifact_store, upload, [1])
+
+    with pytest.raises(ShipyardError):
+        artifact_store.abort_multipart_upload("elsewhere.bin", upload.upload_id)
+
+    artifact_store.complete_multipart_upload("big.bin", upload.upload_id, parts)
+    assert get(artifact_store, "big.bin") == PARTS[0]
 
 
 @pytest.mark.parametrize("num_parts", [0, -1, 10001])
@@ -608,6 +621,7 @@ def neighbours(s3_store: S3ArtifactStore, s3_server: S3Server) -> Iterator[dict[
     client = s3_server.client()
     for key in ("some/prefixed/secret.txt", "some/prefix-x/secret.txt", "some/secret.txt"):
         client.put_object(Bucket=s3_store.bucket, Key=key, Body=b"secret")
+
     def outside() -> dict[str, str]:
         keys = s3_server.keys(s3_store.bucket)
         return {key: etag for key, etag in keys.items() if not key.startswith("some/prefix/")}
@@ -643,7 +657,3 @@ def test_s3_store_refuses_a_uri_that_is_not_s3() -> None:
 def test_s3_store_refuses_a_prefix_that_climbs_out() -> None:
     with pytest.raises(InvalidParameter):
         S3ArtifactStore("s3://bucket/a/../../x", client=object())
-
-
-def test_s3_part_size_is_8_mib() -> None:
-    assert s3_module.PART_SIZE == 8 * MiB

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from shipyard.cli.main import cli
-from shipyard.store.migrate import head_revision
+from shipyard.store.migrate import head_revision, upgrade
 
 UNKNOWN_REVISION = "9f9f9f9f9f9f"
+FIRST_REVISION = "0001"
 
 
 @pytest.fixture
@@ -63,6 +64,16 @@ def test_db_upgrade_twice_says_it_is_already_current(uri: str) -> None:
 
     assert result.exit_code == 0, result.output
     assert f"Already at the newest schema revision ({head_revision()})" in result.output
+
+
+def test_db_upgrade_of_an_older_schema_names_both_revisions(uri: str) -> None:
+    upgrade(uri, FIRST_REVISION)
+
+    result = shipyard("db", "upgrade", "--backend-store-uri", uri)
+
+    assert result.exit_code == 0, result.output
+    assert f"Upgraded the schema from {FIRST_REVISION} to {head_revision()}" in result.output
+    assert status_json(uri)["state"] == "current"
 
 
 def test_db_upgrade_reads_the_uri_from_the_environment(uri: str) -> None:
@@ -123,6 +134,16 @@ def test_db_status_json_of_an_upgraded_database_is_current(uri: str) -> None:
     assert status_json(uri) == {
         "state": "current",
         "current": head_revision(),
+        "head": head_revision(),
+    }
+
+
+def test_db_status_json_of_an_older_schema_is_older(uri: str) -> None:
+    upgrade(uri, FIRST_REVISION)
+
+    assert status_json(uri) == {
+        "state": "older",
+        "current": FIRST_REVISION,
         "head": head_revision(),
     }
 

@@ -114,7 +114,7 @@ async def test_get_unknown_experiment_is_resource_does_not_exist(api: Api) -> No
     assert_error(response, 404, "RESOURCE_DOES_NOT_EXIST", "424242")
 
 
-@pytest.mark.parametrize("experiment_id", ["abc", "-1", "1.5", "1 OR 1=1"])
+@pytest.mark.parametrize("experiment_id", ["abc", "-1", "1.5", "1 OR 1=1", "\u00b9", "1\u00b2"])
 async def test_get_with_a_non_integer_id_is_invalid_parameter(api: Api, experiment_id: str) -> None:
     response = await api.get("/experiments/get", {"experiment_id": experiment_id})
     assert_error(response, 400, "INVALID_PARAMETER_VALUE", "experiment_id")
@@ -365,6 +365,13 @@ async def test_search_filters_by_experiment_id_in(api: Api) -> None:
     third = await api.create_experiment("third")
     names = await _names(api, filter=f"experiment_id IN ('{first}', '{third}')", order_by=["name"])
     assert names == ["first", "third"]
+
+
+@pytest.mark.parametrize("experiment_id", ["abc", "\u00b9"])
+async def test_search_experiment_id_that_is_no_integer_matches_nothing(
+    api: Api, experiment_id: str
+) -> None:
+    assert await _names(api, filter=f"experiment_id = '{experiment_id}'") == []
 
 
 async def test_search_hides_deleted_experiments_by_default(api: Api) -> None:

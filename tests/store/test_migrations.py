@@ -13,13 +13,17 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 import shipyard.store.migrations
-from shipyard.store import migrate
 from shipyard.store.engine import create_migration_engine
 from shipyard.store.migrate import SchemaState, head_revision, schema_status, upgrade
 from shipyard.store.schema import metadata
 from shipyard.store.tracking import SchemaMismatch, prepare_database
 
 UNKNOWN_REVISION = "9f9f9f9f9f9f"
+FIRST_REVISION = "0001"
+INSERT_EXPERIMENT = (
+    "INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, "
+    "last_update_time) VALUES ('kept', 'x', 'active', 1, 1)"
+)
 
 
 def execute(uri: str, *statements: str) -> None:
@@ -28,6 +32,15 @@ def execute(uri: str, *statements: str) -> None:
         with engine.begin() as conn:
             for statement in statements:
                 conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def experiment_names(uri: str) -> list[str]:
+    engine = create_migration_engine(uri)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text("SELECT name FROM experiments")).scalars())
     finally:
         engine.dispose()
 
@@ -76,21 +89,12 @@ def test_upgrade_of_an_empty_database_reports_current(empty_db_uri: str) -> None
 
 def test_upgrade_twice_is_a_no_op(empty_db_uri: str) -> None:
     upgrade(empty_db_uri)
-    execute(
-        empty_db_uri,
-        "INSERT INTO experiments (name, artifact_location, lifecycle_stage, "
-        "creation_time, last_update_time) VALUES ('kept', 'x', 'active', 1, 1)",
-    )
+    execute(empty_db_uri, INSERT_EXPERIMENT)
 
     status = upgrade(empty_db_uri)
 
     assert status.state is SchemaState.CURRENT
-    engine = create_migration_engine(empty_db_uri)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT name FROM experiments")).scalars().all() == ["kept"]
-    finally:
-        engine.dispose()
+    assert experiment_names(empty_db_uri) == ["kept"]
 
 
 def test_downgrade_to_base_removes_every_table_and_upgrade_rebuilds_them(
@@ -138,17 +142,28 @@ def test_schema_status_of_a_migrated_database_is_current(empty_db_uri: str) -> N
     assert schema_status(empty_db_uri).state is SchemaState.CURRENT
 
 
-def test_schema_status_of_a_known_older_revision_is_older(
-    empty_db_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Only one revision exists, so "older" is made by pretending this Shipyard knows a newer one.
-    upgrade(empty_db_uri)
-    current = head_revision()
-    monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
+def test_schema_status_of_an_older_revision_is_older(empty_db_uri: str) -> None:
+    upgrade(empty_db_uri, FIRST_REVISION)
 
     status = schema_status(empty_db_uri)
 
-    assert (status.state, status.current, status.head) == (SchemaState.OLDER, current, "9999")
+    assert (status.state, status.current, status.head) == (
+        SchemaState.OLDER,
+        FIRST_REVISION,
+        head_revision(),
+    )
+
+
+def test_upgrade_of_an_older_schema_brings_it_to_the_newest_and_keeps_its_data(
+    empty_db_uri: str,
+) -> None:
+    upgrade(empty_db_uri, FIRST_REVISION)
+    execute(empty_db_uri, INSERT_EXPERIMENT)
+
+    status = upgrade(empty_db_uri)
+
+    assert status.state is SchemaState.CURRENT
+    assert experiment_names(empty_db_uri) == ["kept"]
 
 
 def test_schema_status_of_an_unknown_revision_is_newer(empty_db_uri: str) -> None:
@@ -223,14 +238,20 @@ def test_prepare_database_refuses_a_newer_schema_and_says_to_upgrade_shipyard(
     assert UNKNOWN_REVISION in str(raised.value)
 
 
-def test_prepare_database_refuses_an_older_schema_unless_allowed(
-    empty_db_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    upgrade(empty_db_uri)
-    monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
+def test_prepare_database_refuses_an_older_schema_unless_allowed(empty_db_uri: str) -> None:
+    upgrade(empty_db_uri, FIRST_REVISION)
 
     with pytest.raises(SchemaMismatch, match="shipyard db upgrade"):
         prepare_database(empty_db_uri)
+    assert schema_status(empty_db_uri).current == FIRST_REVISION
+
+
+def test_prepare_database_upgrades_an_older_schema_when_allowed(empty_db_uri: str) -> None:
+    upgrade(empty_db_uri, FIRST_REVISION)
+
+    prepare_database(empty_db_uri, allow_upgrade=True)
+
+    assert schema_status(empty_db_uri).state is SchemaState.CURRENT
 
 
 def test_prepare_database_refuses_a_foreign_database_as_a_schema_mismatch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 
@@ -436,3 +437,32 @@ def test_latest_metric_of_a_run_with_many_keys_has_one_entry_per_key(
     metrics = store.get_run(run_id).metrics
     assert sorted(m.key for m in metrics) == [f"k{i}" for i in range(10)]
     assert {m.key: m.step for m in metrics} == {f"k{i}": 90 + i for i in range(10)}
+
+
+def test_concurrent_params_of_one_key_keep_one_value_and_refuse_the_others(
+    store: TrackingStore, run_id: str
+) -> None:
+    # Six writers race to log different values for each of 20 keys: for every key exactly one
+    # write may win, and the losers must hear about it rather than be silently dropped.
+    keys = [f"k{n}" for n in range(20)]
+    start = threading.Barrier(6, timeout=10)
+    accepted: dict[str, list[str]] = {key: [] for key in keys}
+
+    def log(value: str) -> None:
+        for key in keys:
+            start.wait()
+            try:
+                store.log_param(run_id, key, value)
+                accepted[key].append(value)
+            except InvalidParameter:
+                pass
+
+    threads = [threading.Thread(target=log, args=(str(i),)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    params = store.get_run(run_id).params
+    assert {key: len(values) for key, values in accepted.items()} == dict.fromkeys(keys, 1)
+    assert params == {key: values[0] for key, values in accepted.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -570,3 +571,26 @@ def test_search_experiments_by_a_non_integer_id_matches_nothing(
     found = store.search_experiments(filter_string=f"experiment_id = '{value}'").items
 
     assert found == []
+
+
+def test_concurrent_creates_of_one_name_make_one_experiment(store: TrackingStore) -> None:
+    start = threading.Barrier(6, timeout=10)
+    outcomes: list[str] = []
+
+    def create() -> None:
+        start.wait()
+        try:
+            store.create_experiment("race")
+            outcomes.append("created")
+        except AlreadyExists:
+            outcomes.append("already exists")
+        except Exception as exc:
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == ["already exists"] * 5 + ["created"]

@@ -111,27 +111,25 @@ class LocalArtifactStore:
         return sorted(entries, key=lambda info: info.path)
 
     def walk(self, path: str) -> Iterator[FileInfo]:
-        """Every file below a folder, relative to it, in name order (symlinks are skipped)."""
+        """Every file below a folder, relative to it, in path order (symlinks are skipped).
+
+        Path order is the order of the full relative paths, as S3 lists keys, so a folder's
+        archive comes out the same from either store.
+        """
         base = self._resolve(path)
         if not base.is_dir():
             return
-        stack = [""]
-        while stack:
-            prefix = stack.pop()
-            folder = base / prefix if prefix else base
-            names = []
-            with os.scandir(folder) as scan:
-                names = sorted(scan, key=lambda entry: entry.name)
-            subfolders = []
-            for entry in names:
-                if entry.name == UPLOADS_FOLDER or entry.name.endswith(_PARTIAL_SUFFIX):
+        found: list[FileInfo] = []
+        for folder, subfolders, files in os.walk(base):
+            subfolders[:] = [name for name in subfolders if name != UPLOADS_FOLDER]
+            prefix = Path(folder).relative_to(base).as_posix()
+            for name in files:
+                full = Path(folder) / name
+                if name.endswith(_PARTIAL_SUFFIX) or full.is_symlink() or not full.is_file():
                     continue
-                relative = f"{prefix}/{entry.name}" if prefix else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    subfolders.append(relative)
-                elif entry.is_file(follow_symlinks=False):
-                    yield FileInfo(relative, False, entry.stat().st_size)
-            stack.extend(reversed(subfolders))
+                relative = name if prefix == "." else f"{prefix}/{name}"
+                found.append(FileInfo(relative, False, full.stat().st_size))
+        yield from sorted(found, key=lambda info: info.path)
 
     def read(self, path: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """The file's bytes in ``[start, end)``, in chunks."""
@@ -248,5 +246,7 @@ class LocalArtifactStore:
 
     def abort_multipart_upload(self, path: str, upload_id: str) -> None:
         """Discard the parts of an upload."""
-        self._upload_meta(upload_id)
+        meta = self._upload_meta(upload_id)
+        if meta["path"] != safe_relative_path(path):
+            raise InvalidParameter("This upload id belongs to another path.")
         shutil.rmtree(self._upload_folder(upload_id), ignore_errors=True)

@@ -251,6 +251,10 @@ class S3ArtifactStore:
         """Ask S3 to assemble the parts."""
         key = self._key(safe_relative_path(path, allow_empty=False))
         ordered = sorted(parts, key=lambda part: part.part_number)
+        numbers = [part.part_number for part in ordered]
+        if not numbers or numbers != list(range(1, len(numbers) + 1)):
+            # S3 itself would assemble whatever parts it is given, silently leaving gaps
+            raise InvalidParameter("Parts must be numbered 1, 2, 3, ... without gaps.")
         try:
             self.client.complete_multipart_upload(
                 Bucket=self.bucket,

@@ -7,8 +7,15 @@ from pathlib import Path
 
 import click
 
+from shipyard.domain.errors import ShipyardError
 from shipyard.server.settings import ServerSettings
-from shipyard.store.migrate import SchemaState, newer_schema_message, schema_status, upgrade
+from shipyard.store.migrate import (
+    SchemaMismatch,
+    SchemaState,
+    newer_schema_message,
+    schema_status,
+    upgrade,
+)
 
 _URI_OPTION = click.option(
     "--backend-store-uri",
@@ -33,10 +40,13 @@ def upgrade_command(backend_store_uri: str | None) -> None:
     uri = _uri(backend_store_uri)
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    before = schema_status(uri)
-    if before.state is SchemaState.NEWER:
-        raise click.ClickException(newer_schema_message(before))
-    after = upgrade(uri)
+    try:
+        before = schema_status(uri)
+        if before.state is SchemaState.NEWER:
+            raise click.ClickException(newer_schema_message(before))
+        after = upgrade(uri)
+    except (ShipyardError, SchemaMismatch) as exc:
+        raise click.ClickException(str(exc)) from exc
     if before.current == after.current:
         click.echo(f"Already at the newest schema revision ({after.current}).")
     else:
@@ -48,7 +58,10 @@ def upgrade_command(backend_store_uri: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def status_command(backend_store_uri: str | None, as_json: bool) -> None:
     """Show the database's schema revision and whether it needs an upgrade."""
-    status = schema_status(_uri(backend_store_uri))
+    try:
+        status = schema_status(_uri(backend_store_uri))
+    except (ShipyardError, SchemaMismatch) as exc:
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(
             json.dumps({"state": status.state, "current": status.current, "head": status.head})

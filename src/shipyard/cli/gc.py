@@ -17,7 +17,8 @@ from shipyard.domain.errors import NotFound, ShipyardError
 from shipyard.server.settings import ServerSettings
 from shipyard.store.engine import Database
 from shipyard.store.gc import GcPlan, Purgeable
-from shipyard.store.tracking import SchemaMismatch, TrackingStore, prepare_database
+from shipyard.store.migrate import SchemaMismatch
+from shipyard.store.tracking import TrackingStore, prepare_database
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
 _UNIT_MS = {"": 1000, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}

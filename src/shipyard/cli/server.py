@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from shipyard import __version__
+from shipyard.domain.errors import ShipyardError
 from shipyard.server.settings import SETTINGS, ServerSettings, default_data_dir
-from shipyard.store.tracking import SchemaMismatch
+from shipyard.store.migrate import SchemaMismatch
 
 _DEFAULTS: dict[str, Any] = {
     "host": "127.0.0.1",
@@ -104,7 +105,7 @@ def server(**options: Any) -> None:
     click.echo(f"  serving:   http://{host}:{port}  (set MLFLOW_TRACKING_URI to this)")
     try:
         serve(settings, sock)
-    except SchemaMismatch as exc:
+    except (SchemaMismatch, ShipyardError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -148,7 +148,7 @@ def check_version(version: str | int | None, field_name: str = "version") -> int
     if version is None or version == "":
         raise InvalidParameter(f"Missing value for required parameter '{field_name}'.")
     text = str(version).strip()
-    if not text.isdigit() or len(text) > 18 or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
         raise InvalidParameter(
             f"Parameter '{field_name}' must be a positive integer, got {version!r}."
         )

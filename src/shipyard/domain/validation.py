@@ -53,9 +53,26 @@ MAX_RUNS_PER_BULK_INTERVAL = 100
 MAX_INT64 = 2**63 - 1
 MIN_INT64 = -(2**63)
 
+_DIGITS = re.compile(r"^[0-9]+$")
+MAX_EXPERIMENT_ID = 2**31 - 1
+"""Experiment ids are 32-bit in the database; larger ids name no experiment."""
+
 _KEY_CHARACTERS = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")
+
+
+def check_text(value: str, field: str | None = None) -> str:
+    """Refuse text no database can store: NUL characters and lone UTF-16 surrogates."""
+    if "\x00" in value:
+        where = f" in '{field}'" if field else ""
+        raise ValueError(f"NUL characters are not allowed{where}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        where = f" in '{field}'" if field else ""
+        raise ValueError(f"the text is not valid Unicode (a lone surrogate){where}") from exc
+    return value
 
 
 def check_key(key: str, field: str = "key") -> str:
@@ -105,7 +122,7 @@ def check_experiment_id(experiment_id: str | None, field: str = "experiment_id")
     if experiment_id is None or experiment_id == "":
         raise InvalidParameter(f"Missing value for required parameter '{field}'.")
     text = str(experiment_id).strip()
-    if not text.isdigit() or len(text) > 18:
+    if not _DIGITS.match(text) or len(text) > 18:
         raise InvalidParameter(
             f"Invalid value {experiment_id!r} for parameter '{field}': "
             "an experiment id must be a valid integer."
@@ -139,7 +156,12 @@ def check_metric_value(value: float, key: str) -> float:
         raise InvalidParameter(
             f"Invalid value {value!r} for metric '{key}': a metric value must be a number."
         )
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError as exc:
+        raise InvalidParameter(
+            f"Invalid value for metric '{key}': the integer is too large for a double."
+        ) from exc
 
 
 def check_timestamp(value: int, field: str = "timestamp") -> int:

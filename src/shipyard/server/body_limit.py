@@ -16,6 +16,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shipyard.domain.errors import LimitExceeded
 
 
+class BodyTooLarge(LimitExceeded):
+    """A streamed request body passed its limit (answered with 413)."""
+
+
 def _too_large(limit: int) -> bytes:
     return orjson.dumps(
         {
@@ -75,7 +79,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise LimitExceeded(
+                    raise BodyTooLarge(
                         f"The request body is larger than this endpoint accepts ({limit} bytes)."
                     )
             return message

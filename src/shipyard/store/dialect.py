@@ -29,6 +29,16 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[Mapping[str, An
         conn.execute(_insert(conn, table).on_conflict_do_nothing(), list(rows))
 
 
+def insert_ignore_returning(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], column: str
+) -> set[Any]:
+    """Insert rows, skipping existing keys; return ``column`` of the rows actually inserted."""
+    if not rows:
+        return set()
+    stmt = _insert(conn, table).on_conflict_do_nothing().returning(table.c[column])
+    return set(conn.execute(stmt, list(rows)).scalars())
+
+
 def upsert(
     conn: Connection,
     table: Table,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from shipyard.domain import search, validation
@@ -153,6 +153,8 @@ def _columns() -> list[Any]:
 
 def find_experiment(conn: Connection, experiment_id: int) -> Experiment | None:
     """The experiment with this id, or None."""
+    if experiment_id > validation.MAX_EXPERIMENT_ID:
+        return None
     row = conn.execute(
         select(*_columns()).where(experiments.c.experiment_id == experiment_id)
     ).first()
@@ -221,7 +223,9 @@ def delete_experiment(conn: Connection, experiment_id: int) -> None:
     conn.execute(
         update(runs)
         .where(runs.c.experiment_id == experiment_id, runs.c.lifecycle_stage == "active")
-        .values(lifecycle_stage=LifecycleStage.DELETED, deleted_time=now)
+        .values(
+            lifecycle_stage=LifecycleStage.DELETED, deleted_time=now, deleted_with_experiment=True
+        )
     )
 
 
@@ -231,11 +235,13 @@ def restore_experiment(conn: Connection, experiment_id: int) -> None:
     Runs deleted on their own before the experiment was stay deleted (MLflow restores every
     run of the experiment, undoing deletions the user made on purpose).
     """
-    row = conn.execute(
-        select(experiments.c.lifecycle_stage, experiments.c.deleted_time).where(
-            experiments.c.experiment_id == experiment_id
-        )
-    ).first()
+    row = None
+    if experiment_id <= validation.MAX_EXPERIMENT_ID:
+        row = conn.execute(
+            select(experiments.c.lifecycle_stage, experiments.c.deleted_time).where(
+                experiments.c.experiment_id == experiment_id
+            )
+        ).first()
     if row is None:
         raise NotFound(f"No Experiment with id={experiment_id} exists")
     if row.lifecycle_stage != LifecycleStage.DELETED:
@@ -248,15 +254,16 @@ def restore_experiment(conn: Connection, experiment_id: int) -> None:
         .where(experiments.c.experiment_id == experiment_id)
         .values(lifecycle_stage=LifecycleStage.ACTIVE, deleted_time=None, last_update_time=now_ms())
     )
-    deleted_with_it = runs.c.deleted_time >= (row.deleted_time or 0)
     conn.execute(
         update(runs)
         .where(
             runs.c.experiment_id == experiment_id,
             runs.c.lifecycle_stage == LifecycleStage.DELETED,
-            deleted_with_it,
+            runs.c.deleted_with_experiment == true(),
         )
-        .values(lifecycle_stage=LifecycleStage.ACTIVE, deleted_time=None)
+        .values(
+            lifecycle_stage=LifecycleStage.ACTIVE, deleted_time=None, deleted_with_experiment=False
+        )
     )
 
 

@@ -23,8 +23,9 @@ from shipyard.domain.entities import (
 from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.domain.names import generate_run_name
 from shipyard.store import paging
-from shipyard.store.dialect import AnyRow, chunks, insert_ignore, upsert
+from shipyard.store.dialect import AnyRow, chunks, insert_ignore_returning, upsert
 from shipyard.store.experiments import get_active_experiment
+from shipyard.store.runs import searchable_experiment_ids
 from shipyard.store.schema import (
     logged_model_metrics,
     logged_model_params,
@@ -206,6 +207,10 @@ def log_logged_model_params(conn: Connection, model_id: str, params: Mapping[str
     """Add params to a live logged model; like run params, a logged value never changes."""
     _check_params(params)
     _live(conn, model_id)
+    _add_params(conn, model_id, params)
+
+
+def _add_params(conn: Connection, model_id: str, params: Mapping[str, str]) -> None:
     existing = dict(
         conn.execute(
             select(logged_model_params.c.key, logged_model_params.c.value).where(
@@ -220,11 +225,16 @@ def log_logged_model_params(conn: Connection, model_id: str, params: Mapping[str
                 f"Changing param values is not allowed. Param with key={key!r} was already "
                 f"logged with value={old!r} for logged model {model_id!r}."
             )
-    insert_ignore(
+    new = {k: v for k, v in params.items() if k not in existing}
+    inserted = insert_ignore_returning(
         conn,
         logged_model_params,
-        [{"model_id": model_id, "key": k, "value": v} for k, v in params.items()],
+        [{"model_id": model_id, "key": k, "value": v} for k, v in new.items()],
+        "key",
     )
+    if len(inserted) < len(new):
+        # logged concurrently by another transaction: compare with its values
+        _add_params(conn, model_id, {k: v for k, v in new.items() if k not in inserted})
 
 
 def _assemble(conn: Connection, rows: Sequence[AnyRow]) -> list[LoggedModel]:
@@ -317,7 +327,7 @@ def search_logged_models(
 ) -> Page[LoggedModel]:
     """One page of live logged models of some experiments matching a filter."""
     limit = validation.check_page_size(max_results, validation.LOGGED_MODELS_PAGE, "max_results")
-    ids = [validation.check_experiment_id(value, "experiment_ids") for value in experiment_ids]
+    ids = searchable_experiment_ids(experiment_ids)
     for scope in datasets:
         if not scope.name:
             raise InvalidParameter("`dataset_name` in the `datasets` clause must be specified.")

@@ -22,6 +22,10 @@ from shipyard.store.engine import create_migration_engine
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not one this Shipyard can run on; the message says why."""
+
+
 class SchemaState(StrEnum):
     """How a database's schema compares with the one this Shipyard expects."""
 
@@ -60,7 +64,7 @@ def _status(conn: Connection) -> SchemaStatus:
         tables = set(inspect(conn).get_table_names())
         if "experiments" in tables:
             # Tables without a version stamp: not a database Shipyard created.
-            raise RuntimeError(
+            raise SchemaMismatch(
                 "The database has tracking tables but no Shipyard schema version; "
                 "it was not created by Shipyard (an MLflow database?). Use an empty database."
             )
@@ -89,7 +93,7 @@ def upgrade(uri: str, revision: str = "head") -> SchemaStatus:
         with engine.connect() as conn:
             status = _status(conn)
             if status.state is SchemaState.NEWER:
-                raise RuntimeError(newer_schema_message(status))
+                raise SchemaMismatch(newer_schema_message(status))
             config = _config()
             config.attributes["connection"] = conn
             command.upgrade(config, revision)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, literal, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, or_
 
 from shipyard.domain.errors import InvalidParameter
 
@@ -97,6 +97,10 @@ class SortKey:
         else:
             value = part[0]
         expected = _python_type(self.value)
+        if expected is int and isinstance(value, int) and not isinstance(value, bool):
+            lowest, highest = _int_range(self.value)
+            if not lowest <= value <= highest:
+                raise InvalidParameter("Invalid page token: its position is malformed.")
         if expected is bool:
             ok = isinstance(value, bool)
         elif expected is float:
@@ -110,6 +114,12 @@ class SortKey:
     def width(self) -> int:
         """How many selected columns this key uses."""
         return 1 if self.rank is None else 2
+
+
+def _int_range(column: ColumnElement[Any]) -> tuple[int, int]:
+    if isinstance(column.type, BigInteger):
+        return -(2**63), 2**63 - 1
+    return -(2**31), 2**31 - 1
 
 
 def _python_type(column: ColumnElement[Any]) -> type:

@@ -17,7 +17,13 @@ from sqlalchemy import Connection, delete, select, tuple_, update
 from shipyard.domain import validation
 from shipyard.domain.entities import DatasetInput, Metric, ModelOutput
 from shipyard.domain.errors import InvalidParameter, NotFound
-from shipyard.store.dialect import bulk_insert_ignore, chunks, insert_ignore, upsert
+from shipyard.store.dialect import (
+    bulk_insert_ignore,
+    chunks,
+    insert_ignore,
+    insert_ignore_returning,
+    upsert,
+)
 from shipyard.store.runs import RUN_NAME_TAG, RunRef, get_active_run_ref
 from shipyard.store.schema import (
     datasets,
@@ -98,6 +104,11 @@ def prepare_batch(
     for key, value in tag_items:
         validation.check_key(key, "key")
         batch_tags[key] = validation.truncate(value, validation.MAX_RUN_TAG_VALUE_LENGTH)
+    if RUN_NAME_TAG in batch_tags:
+        # this tag is the run's name too, which has a tighter limit than tag values
+        validation.check_length(
+            batch_tags[RUN_NAME_TAG], validation.MAX_RUN_NAME_LENGTH, RUN_NAME_TAG
+        )
     return Batch(list(metric_points), batch_params, batch_tags)
 
 
@@ -130,11 +141,15 @@ def _write_params(conn: Connection, ref: RunRef, values: dict[str, str]) -> None
                 f"logged with value={old!r} for run ID={ref.run_id!r}. Attempted logging new "
                 f"value {values[key]!r}. Log it under a new key, or start a new (nested) run."
             )
-    insert_ignore(
-        conn,
-        params,
-        [{"run": ref.pk, "key": k, "value": values[k]} for k in keys if k not in existing],
+    new = [k for k in keys if k not in existing]
+    inserted = insert_ignore_returning(
+        conn, params, [{"run": ref.pk, "key": k, "value": values[k]} for k in new], "key"
     )
+    if len(inserted) < len(new):
+        # Another transaction logged some of these keys between our read and our insert
+        # (PostgreSQL, READ COMMITTED): compare with what it stored, as for older params.
+        raced = [key for key in new if key not in inserted]
+        _write_params(conn, ref, {key: values[key] for key in raced})
 
 
 def _write_tags(conn: Connection, ref: RunRef, values: dict[str, str]) -> None:

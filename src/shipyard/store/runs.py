@@ -139,6 +139,7 @@ def create_run(
             end_time=None,
             artifact_uri=artifact_uri,
             lifecycle_stage=LifecycleStage.ACTIVE,
+            deleted_with_experiment=False,
         )
         .returning(runs.c.id)
     ).scalar_one()
@@ -200,7 +201,7 @@ def set_lifecycle_stage(conn: Connection, run_id: str, stage: LifecycleStage) ->
     conn.execute(
         update(runs)
         .where(runs.c.id == ref.pk)
-        .values(lifecycle_stage=stage, deleted_time=deleted_time)
+        .values(lifecycle_stage=stage, deleted_time=deleted_time, deleted_with_experiment=False)
     )
 
 
@@ -336,8 +337,10 @@ def _dataset_inputs(conn: Connection, pks: Sequence[int]) -> dict[int, list[Data
     return result
 
 
-def _experiment_ids(values: Sequence[str]) -> list[int]:
-    return [validation.check_experiment_id(value, "experiment_ids") for value in values]
+def searchable_experiment_ids(values: Sequence[str]) -> list[int]:
+    """Checked experiment ids of a search; ids too large to exist are left out."""
+    ids = [validation.check_experiment_id(value, "experiment_ids") for value in values]
+    return [number for number in ids if number <= validation.MAX_EXPERIMENT_ID]
 
 
 def search_runs(
@@ -352,7 +355,7 @@ def search_runs(
 ) -> Page[Run]:
     """One page of the runs of some experiments that match a filter, in the requested order."""
     limit = validation.check_page_size(max_results, validation.RUNS_PAGE, "max_results")
-    ids = _experiment_ids(experiment_ids)
+    ids = searchable_experiment_ids(experiment_ids)
     condition = compile_run_filter(search.parse_filter(filter_string, search.RUNS))
     order = run_sort_keys(search.parse_order_by(order_by, search.RUNS))
     query_id = paging.fingerprint(

@@ -87,6 +87,9 @@ runs = Table(
     Column("artifact_uri", Text, nullable=False),
     Column("lifecycle_stage", String(16), nullable=False),
     Column("deleted_time", BigInteger, nullable=True),
+    # set when the run was soft-deleted by deleting its experiment: restoring the experiment
+    # restores exactly these runs
+    Column("deleted_with_experiment", Boolean, nullable=False),
     UniqueConstraint("run_id"),
     # the default run listing: one experiment, live runs, newest first
     Index(None, "experiment_id", "lifecycle_stage", "start_time"),

@@ -33,6 +33,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from shipyard.domain import validation
 from shipyard.domain.search import BoolOp, Comparison, Expr, OrderKey
 from shipyard.store.paging import RANK_MISSING, RANK_NAN, RANK_VALUE, SortKey
 from shipyard.store.schema import (
@@ -242,7 +243,11 @@ def _experiment_leaf(comparison: Comparison) -> Any:
     value = comparison.value
     if key == "experiment_id":
         ids = value if isinstance(value, tuple) else (value,)
-        numeric = [int(str(item)) for item in ids if str(item).strip().isdigit()]
+        numeric = [
+            int(text)
+            for text in (str(item).strip() for item in ids)
+            if text.isascii() and text.isdigit() and int(text) <= validation.MAX_EXPERIMENT_ID
+        ]
         if comparison.op in ("IN", "="):
             return column.in_(numeric) if numeric else false()
         return column.not_in(numeric) if numeric else true()

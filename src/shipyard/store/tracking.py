@@ -31,12 +31,14 @@ from shipyard.domain.errors import NotFound
 from shipyard.store import experiments, gc, logged_models, metric_history, run_logging, runs
 from shipyard.store.engine import Database
 from shipyard.store.logged_models import ModelOrder
-from shipyard.store.migrate import SchemaState, newer_schema_message, schema_status, upgrade
+from shipyard.store.migrate import (
+    SchemaMismatch,
+    SchemaState,
+    newer_schema_message,
+    schema_status,
+    upgrade,
+)
 from shipyard.store.search_sql import DatasetScope
-
-
-class SchemaMismatch(RuntimeError):
-    """The database's schema is not the one this Shipyard runs on; the message says what to do."""
 
 
 def prepare_database(uri: str, *, allow_upgrade: bool = False) -> None:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.store import ArtifactStore, PartUrlFactory, UploadedPart
 from shipyard.artifacts.uris import require_managed_path
-from shipyard.domain.errors import NotFound
+from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.server import file_responses
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
@@ -106,6 +106,15 @@ async def delete_artifact(path: str, artifacts: Artifacts) -> Response:
     return wire.json_response({})
 
 
+def multipart_target(folder: str, local_file: str) -> str:
+    """Where a multipart upload lands: MLflow's client names the destination folder in the URL
+    and its local file in the body; the file keeps the local file's base name."""
+    name = local_file.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    if not name or name in (".", ".."):
+        raise InvalidParameter(f"Invalid path {local_file!r}: it names no file.")
+    return join(safe_relative_path(folder), safe_relative_path(name, allow_empty=False))
+
+
 def _part_url_factory(request: Request) -> PartUrlFactory:
     base = str(request.base_url).rstrip("/")
     prefix = "/ajax-api" if request.url.path.startswith("/ajax-api") else "/api"
@@ -126,7 +135,7 @@ async def create_multipart_upload(
     path: str, body: m.CreateMultipartUpload, request: Request, artifacts: Artifacts
 ) -> Response:
     """Start a multipart upload: one upload URL per part (presigned, on S3)."""
-    relative = safe_relative_path(path, allow_empty=False)
+    relative = multipart_target(path, body.path)
     upload = await run_in_threadpool(
         artifacts.create_multipart_upload,
         relative,
@@ -140,7 +149,7 @@ async def create_multipart_upload(
                 {
                     "url": part.url,
                     "part_number": part.part_number,
-                    "headers": [{"key": k, "value": v} for k, v in part.headers.items()],
+                    "headers": dict(part.headers),
                 }
                 for part in upload.parts
             ],
@@ -174,7 +183,7 @@ async def complete_multipart_upload(
     path: str, body: m.CompleteMultipartUpload, artifacts: Artifacts
 ) -> Response:
     """Assemble the parts of a multipart upload into the file."""
-    relative = safe_relative_path(path, allow_empty=False)
+    relative = multipart_target(path, body.path)
     parts = [UploadedPart(part.part_number, part.etag) for part in body.parts]
     await run_in_threadpool(artifacts.complete_multipart_upload, relative, body.upload_id, parts)
     return wire.json_response({})
@@ -190,7 +199,7 @@ async def abort_multipart_upload(
     path: str, body: m.AbortMultipartUpload, artifacts: Artifacts
 ) -> Response:
     """Discard a multipart upload."""
-    relative = safe_relative_path(path, allow_empty=False)
+    relative = multipart_target(path, body.path)
     await run_in_threadpool(artifacts.abort_multipart_upload, relative, body.upload_id)
     return wire.json_response({})
 

@@ -20,6 +20,7 @@ import orjson
 
 from shipyard.domain.entities import Metric
 from shipyard.domain.errors import InvalidParameter
+from shipyard.server.mlflow_api.errors import shown_value
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -37,9 +38,7 @@ class LogBatchRequest:
 
 
 def _invalid(path: str, value: Any, why: str) -> InvalidParameter:
-    shown = orjson.dumps(value, default=str).decode()
-    if len(shown) > 200:
-        shown = shown[:200] + "..."
+    shown = shown_value(value)
     return InvalidParameter(f"Invalid value {shown} for parameter '{path}' supplied: {why}")
 
 
@@ -59,10 +58,15 @@ def _double(value: Any, path: str) -> float:
     raise _invalid(path, value, 'expected a number (or "NaN", "Infinity", "-Infinity")')
 
 
+def _is_integer_text(value: str) -> bool:
+    digits = value.strip().removeprefix("-")
+    return digits.isascii() and digits.isdigit()
+
+
 def _integral(value: Any) -> bool:
     if isinstance(value, float):
         return value.is_integer()
-    return isinstance(value, str) and value.strip().lstrip("-").isdigit()
+    return isinstance(value, str) and _is_integer_text(value)
 
 
 def _int64(value: Any, path: str) -> int:
@@ -70,7 +74,7 @@ def _int64(value: Any, path: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        isinstance(value, str) and _is_integer_text(value)
     ):
         number = int(value)
     else:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from shipyard.domain import errors
+from shipyard.server.body_limit import BodyTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,29 @@ _MLFLOW_CODES: dict[str, tuple[str, int]] = {
     errors.ShipyardError.code: ("INTERNAL_ERROR", 500),
 }
 
-_HTTP_CODES = {404: "ENDPOINT_NOT_FOUND", 405: "BAD_REQUEST", 413: "INVALID_PARAMETER_VALUE"}
+_HTTP_CODES = {
+    400: "INVALID_PARAMETER_VALUE",
+    404: "ENDPOINT_NOT_FOUND",
+    405: "BAD_REQUEST",
+    413: "INVALID_PARAMETER_VALUE",
+}
 
 
-def error_response(error_code: str, message: str, status: int) -> Response:
+def error_response(
+    error_code: str, message: str, status: int, headers: dict[str, str] | None = None
+) -> Response:
     """An MLflow-format error response."""
     body = orjson.dumps({"error_code": error_code, "message": message})
-    return Response(body, status_code=status, media_type="application/json")
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def shown_value(value: Any, limit: int = 200) -> str:
+    """A client's value as JSON for an error message, shortened; never fails."""
+    try:
+        shown = orjson.dumps(value, default=str).decode()
+    except TypeError:  # integers beyond 64 bits, and the like
+        shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "..."
 
 
 def shipyard_error_response(exc: errors.ShipyardError) -> Response:
@@ -71,9 +88,7 @@ def validation_message(error: dict[str, Any]) -> str:
     if kind == "model_attributes_type" or (kind == "dict_type" and path == "body"):
         return "The request body must be a JSON object, sent with Content-Type: application/json."
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-    shown = orjson.dumps(error.get("input"), default=str).decode()
-    if len(shown) > 200:
-        shown = shown[:200] + "..."
+    shown = shown_value(error.get("input"))
     return f"Invalid value {shown} for parameter '{path}' supplied: {message}"
 
 
@@ -82,6 +97,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(errors.ShipyardError)
     async def on_shipyard_error(_request: Request, exc: errors.ShipyardError) -> Response:
+        if isinstance(exc, BodyTooLarge):
+            return error_response("INVALID_PARAMETER_VALUE", exc.message, 413)
         return shipyard_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -92,14 +109,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        if isinstance(exc.__cause__, BodyTooLarge):
+            # FastAPI wraps errors raised while it reads a body in a 400
+            return error_response("INVALID_PARAMETER_VALUE", exc.__cause__.message, 413)
         code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
         if exc.status_code == 404:
             message = f"No endpoint {request.method} {request.url.path} on this server."
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}."
+        elif exc.status_code == 400:
+            message = (
+                f"The request body could not be read ({exc.detail}): send a JSON object, "
+                "UTF-8 encoded, with Content-Type: application/json."
+            )
         else:
             message = str(exc.detail)
-        return error_response(code, message, exc.status_code)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(code, message, exc.status_code, headers=headers)
 
     @app.exception_handler(OperationalError)
     async def on_database_busy(_request: Request, exc: OperationalError) -> Response:

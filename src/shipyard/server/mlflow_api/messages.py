@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from shipyard.domain.entities import ViewType
+from shipyard.domain.validation import check_text
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -35,10 +36,15 @@ def _double(value: Any) -> Any:
     return value
 
 
+def _clean_text(value: str) -> str:
+    return check_text(value)
+
+
 Int64 = Annotated[int, BeforeValidator(_no_bool), Field(ge=INT64_MIN, le=INT64_MAX)]
 Int32 = Annotated[int, BeforeValidator(_no_bool), Field(ge=-(2**31), le=2**31 - 1)]
 Double = Annotated[float, BeforeValidator(_double)]
-Str = StrictStr
+Str = Annotated[StrictStr, AfterValidator(_clean_text)]
+"""A string as clients send it: no NUL characters, no lone surrogates (not storable)."""
 
 _VIEW_TYPE_NUMBERS = {1: "ACTIVE_ONLY", 2: "DELETED_ONLY", 3: "ALL"}
 
@@ -46,7 +52,7 @@ _VIEW_TYPE_NUMBERS = {1: "ACTIVE_ONLY", 2: "DELETED_ONLY", 3: "ALL"}
 def _view_type(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return _VIEW_TYPE_NUMBERS.get(value, value)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return _VIEW_TYPE_NUMBERS.get(int(value), value)
     return value
 
@@ -64,10 +70,6 @@ LoggedModelStatusName = Literal[
     "LOGGED_MODEL_READY",
     "LOGGED_MODEL_UPLOAD_FAILED",
 ]
-
-
-def _strip_list(values: list[str] | None) -> list[str] | None:
-    return values
 
 
 class Message(BaseModel):
@@ -302,15 +304,6 @@ class SearchLoggedModels(Message):
     page_token: Str | None = None
 
 
-def _nonempty(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-NonEmptyStr = Annotated[Str, AfterValidator(_nonempty)]
-
-
 class LogModel(RunRef):
     model_json: Str
 
@@ -336,7 +329,7 @@ class RunArtifactFile(RunRef):
 
 
 class CreateMultipartUpload(Message):
-    path: Str | None = None
+    path: Str  # the client's local file: its base name names the file in the folder
     num_parts: Int64
 
 
@@ -347,13 +340,13 @@ class UploadedPartIn(Message):
 
 
 class CompleteMultipartUpload(Message):
-    path: Str | None = None
+    path: Str
     upload_id: Str
     parts: list[UploadedPartIn] = []
 
 
 class AbortMultipartUpload(Message):
-    path: Str | None = None
+    path: Str
     upload_id: Str
 
 

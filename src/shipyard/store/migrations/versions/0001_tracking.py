@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("artifact_uri", sa.Text, nullable=False),
         sa.Column("lifecycle_stage", sa.String(16), nullable=False),
         sa.Column("deleted_time", sa.BigInteger, nullable=True),
+        sa.Column("deleted_with_experiment", sa.Boolean, nullable=False),
         sa.ForeignKeyConstraint(
             ["experiment_id"],
             ["experiments.experiment_id"],
