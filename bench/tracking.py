@@ -2,7 +2,7 @@
 
 Run it from the repository root with the project venv (both servers come from that venv)::
 
-    .venv/bin/python bench/tracking.py                  # full run, 15-20 minutes on 2 cores
+    .venv/bin/python bench/tracking.py                  # full run (see below for how long)
     .venv/bin/python bench/tracking.py --quick          # smoke test, about 2 minutes
     .venv/bin/python bench/tracking.py --only search big-metric
     .venv/bin/python bench/tracking.py --quick --shipyard-cmd mlflow   # MLflow on both sides
@@ -19,7 +19,8 @@ column checks the goals of issue 2):
 
 ``health-keepalive`` / ``health-new-conn``
     p50 ms of ``GET /health`` on one kept-alive connection / on a new TCP connection each
-    time. Kept-alive much slower than new connections means a Nagle/delayed-ACK stall.
+    time. Kept-alive much slower than new connections means a Nagle/delayed-ACK stall; the
+    JSON's ``details`` give, per latency workload, the share of calls that took 35 ms or more.
 ``log-metric``
     p50 and p95 ms of single ``runs/log-metric`` calls, sequential, one kept-alive connection.
 ``get-run``
@@ -39,7 +40,8 @@ column checks the goals of issue 2):
 ``big-ingest`` / ``big-history`` / ``big-interval``
     a 1,000,000-point metric on one run: points/s ingested in 1000-point log-batch calls by 8
     clients; seconds to read it all through ``metrics/get-history`` pages of 25000 (the note
-    says whether the server honoured ``max_results``); ms for one chart-sized
+    says whether the server honoured ``max_results``, and how long the first and the last
+    page took: a growing page time means offset paging); ms for one chart-sized
     ``get-history-bulk-interval`` read of 1000 points (the note says which route answered).
 ``startup``
     seconds from spawning the command to the first 200 from ``GET /health`` (fresh temp
@@ -47,10 +49,15 @@ column checks the goals of issue 2):
 ``memory idle`` / ``memory peak``
     MB of resident memory summed over the server's whole process tree (parent and every
     child), sampled every 100 ms: idle is the mean once it has stopped growing after start,
-    peak is the maximum over the whole run.
+    peak is the maximum over the whole run (the note names the workload it happened in).
+    Summed RSS counts shared pages once per process, so an idle PSS row (shared pages split
+    between the processes that map them) is added too.
 
 The machine may be shared: the report records the load average, and repetitions are
-interleaved so that background load hits both servers alike. The servers (whole process
+interleaved so that background load hits both servers alike. On an otherwise idle 2-core
+machine ``--quick`` takes about 2 minutes and the full run 15-20 (MLflow dominates: seeding
+10,000 runs and reading a million points back); under heavy load (load average 10+) the full
+run took 37 minutes. The servers (whole process
 groups) are stopped on exit, on Ctrl-C and on SIGTERM; if one dies, the run stops with the
 tail of its log.
 """
@@ -244,6 +251,7 @@ class BenchRun:
         self.idle: dict[str, IdleMemory] = {}
         self.ctx = BenchContext([], self.sizes)
         self.rows: list[Row] = []
+        self.phases: list[tuple[str, float]] = []  # (workload, monotonic start), in order
         self.aborted = ""
         self.keep_workdirs = args.keep_tmp  # also set on failure, so the logs stay readable
 
@@ -261,6 +269,7 @@ class BenchRun:
     def _run_workload(self, name: str, workload: Workload) -> None:
         """Run one workload; note how much CPU this client process itself used meanwhile."""
         log(name)
+        self.phases.append((name, time.monotonic()))
         wall, cpu = time.perf_counter(), time.process_time()
         self.rows += workload(self.ctx)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -332,8 +341,7 @@ class BenchRun:
         if self.idle:
             rows += self._idle_rows()
         if self.samplers:
-            peak = {name: sampler.peak_mb() for name, sampler in self.samplers.items()}
-            rows.append(Row("memory peak", "RSS MB", "lower", dict(peak), "whole run", MEMORY_GOAL))
+            rows.append(self._peak_row())
         return rows
 
     def _idle_rows(self) -> list[Row]:
@@ -346,6 +354,20 @@ class BenchRun:
         if any(pss.values()):
             rows.append(Row("memory idle", "PSS MB", "lower", dict(pss), "shared pages split"))
         return rows
+
+    def _peak_row(self) -> Row:
+        peaks = {name: sampler.peak() for name, sampler in self.samplers.items()}
+        values = {name: peak.rss_mb if peak else None for name, peak in peaks.items()}
+        during = [
+            f"{name} during {self._phase_at(peak.at)}" for name, peak in peaks.items() if peak
+        ]
+        note = "whole run; " + ", ".join(during)
+        return Row("memory peak", "RSS MB", "lower", values, note, MEMORY_GOAL)
+
+    def _phase_at(self, moment: float) -> str:
+        """The workload that was running at ``moment`` (monotonic seconds)."""
+        running = [name for name, started in self.phases if started <= moment]
+        return running[-1] if running else "start-up"
 
     def report(self) -> Report:
         """The report of everything measured so far."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from trackbench.console import log
 from trackbench.context import BenchContext, Contender, Trial
@@ -115,24 +115,27 @@ def _ingest(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
 
 @dataclass(frozen=True)
 class HistoryRead:
-    """What one full paged read of the metric's history did."""
+    """What one full paged read of the metric's history did; ``page_ms`` times each page."""
 
     seconds: float
-    pages: int
     points: int
     largest_page: int
+    page_ms: tuple[float, ...]
 
     def describe(self) -> str:
         paging = "pages honoured" if self.largest_page <= HISTORY_PAGE else "max_results ignored"
+        # First against last page shows whether a page costs more the further in it starts.
         return (
-            f"{self.pages} pages, {self.points:,} points, largest {self.largest_page:,} ({paging})"
+            f"{len(self.page_ms)} pages ({paging}), {self.points:,} points, "
+            f"first page {self.page_ms[0]:,.0f} ms, last {self.page_ms[-1]:,.0f} ms"
         )
 
 
 def read_history(client: RestClient, run_id: str, max_pages: int) -> HistoryRead:
     """Every point of the big metric through ``metrics/get-history`` paging."""
     started = time.perf_counter()
-    pages = points = largest = 0
+    points = largest = 0
+    page_ms: list[float] = []
     token: str | None = None
     for _ in range(max_pages):
         params: dict[str, str | int] = {
@@ -143,12 +146,14 @@ def read_history(client: RestClient, run_id: str, max_pages: int) -> HistoryRead
         }
         if token:
             params["page_token"] = token
+        page_started = time.perf_counter()
         page = client.get(f"{API}/metrics/get-history", params)
+        page_ms.append((time.perf_counter() - page_started) * 1000)
         size = len(page.get("metrics", []))
-        pages, points, largest = pages + 1, points + size, max(largest, size)
+        points, largest = points + size, max(largest, size)
         token = page.get("next_page_token") or None
         if token is None:
-            return HistoryRead(time.perf_counter() - started, pages, points, largest)
+            return HistoryRead(time.perf_counter() - started, points, largest, tuple(page_ms))
     raise ProtocolError(f"get-history: still a next_page_token after {max_pages} pages")
 
 
@@ -170,7 +175,7 @@ def _history(ctx: BenchContext, trial: Trial, runs: dict[str, _BigRun]) -> Row:
                     f"big-history: {name} returned {samples[0].points:,} points, "
                     f"expected {ctx.sizes.big_points:,}"
                 )
-    ctx.details["big-history"] = {name: [vars(r) for r in rs] for name, rs in reads.items()}
+    ctx.details["big-history"] = {name: [asdict(r) for r in rs] for name, rs in reads.items()}
     seconds = {name: median(r.seconds for r in rs) if rs else None for name, rs in reads.items()}
     return Row(
         "big-history",

@@ -95,9 +95,9 @@ class RssSampler:
         with self._lock:
             return list(self.samples)
 
-    def peak_mb(self) -> float:
-        """The largest summed RSS seen so far."""
-        return max((s.rss_mb for s in self.snapshot()), default=0.0)
+    def peak(self) -> Sample | None:
+        """The sample with the largest summed RSS so far."""
+        return max(self.snapshot(), key=lambda sample: sample.rss_mb, default=None)
 
     def latest(self) -> Sample | None:
         """The most recent sample, if any."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from shipyard.artifacts.paths import safe_relative_path
 from shipyard.artifacts.store import (
     CHUNK_SIZE,
+    ArtifactWriter,
     FileInfo,
     MultipartUpload,
     PartTarget,
@@ -33,17 +34,19 @@ MAX_PARTS = 10000
 
 
 class _FileWriter:
-    def __init__(self, target: Path, on_commit: Path | None = None) -> None:
+    def __init__(self, target: Path, *, digest: bool = False) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.temp = target.parent / f".{target.name}.{uuid.uuid4().hex}{_PARTIAL_SUFFIX}"
         self.handle = open(self.temp, "xb")  # noqa: SIM115 - closed in commit/abort
         self.size = 0
-        self.digest = hashlib.md5(usedforsecurity=False)
+        # only multipart parts need a digest (their ETag); plain uploads skip the hashing
+        self.digest = hashlib.md5(usedforsecurity=False) if digest else None
 
     def write(self, data: bytes) -> None:
         self.handle.write(data)
-        self.digest.update(data)
+        if self.digest is not None:
+            self.digest.update(data)
         self.size += len(data)
 
     def commit(self) -> int:
@@ -212,10 +215,11 @@ class LocalArtifactStore:
         meta = self._upload_meta(upload_id)
         if not 1 <= part_number <= int(str(meta["parts"])):
             raise InvalidParameter(f"Part number {part_number} is outside this upload.")
-        return _FileWriter(self._upload_folder(upload_id) / f"{part_number:05d}.part")
+        return _FileWriter(self._upload_folder(upload_id) / f"{part_number:05d}.part", digest=True)
 
-    def part_etag(self, writer: _FileWriter) -> str:
+    def part_etag(self, writer: ArtifactWriter) -> str:
         """The ETag a client reports back for a part it sent."""
+        assert isinstance(writer, _FileWriter) and writer.digest is not None
         return writer.digest.hexdigest()
 
     def complete_multipart_upload(

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.store import (
     CHUNK_SIZE,
+    ArtifactWriter,
     FileInfo,
     MultipartUpload,
     PartTarget,
@@ -241,8 +242,12 @@ class S3ArtifactStore:
         ]
         return MultipartUpload(upload_id, targets)
 
-    def part_writer(self, upload_id: str, part_number: int) -> Any:
+    def part_writer(self, upload_id: str, part_number: int) -> ArtifactWriter:
         """Parts of S3 uploads go to their presigned URLs, never through Shipyard."""
+        raise InvalidParameter("Send parts of this upload to the presigned URLs it returned.")
+
+    def part_etag(self, writer: ArtifactWriter) -> str:
+        """S3 gives parts their ETags itself."""
         raise InvalidParameter("Send parts of this upload to the presigned URLs it returned.")
 
     def complete_multipart_upload(

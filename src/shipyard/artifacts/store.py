@@ -105,6 +105,12 @@ class ArtifactStore(Protocol):
     def abort_multipart_upload(self, path: str, upload_id: str) -> None:
         """Discard a multipart upload and its parts."""
 
+    def part_writer(self, upload_id: str, part_number: int) -> ArtifactWriter:
+        """A writer for one part sent through Shipyard (stores that cannot presign URLs)."""
+
+    def part_etag(self, writer: ArtifactWriter) -> str:
+        """The ETag of a part once its writer is committed."""
+
 
 class PartUrlFactory(Protocol):
     """Builds the URL of a part upload served by Shipyard itself (stores without presigning)."""

@@ -31,6 +31,7 @@ BODY_LIMITS = (
 def install_mlflow_api(app: FastAPI) -> None:
     """Add MLflow's tracking endpoints and error handling to ``app``."""
     install_error_handlers(app)
-    modules = (experiments, runs, metrics, logged_models, artifacts, registry, server_info)
+    # Routes are matched in order: the busiest (artifact transfers, logging) come first.
+    modules = (artifacts, runs, metrics, experiments, logged_models, registry, server_info)
     for module in modules:
         app.include_router(module.router.api)

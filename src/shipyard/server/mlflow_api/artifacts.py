@@ -167,9 +167,9 @@ async def upload_part(
     upload_id: str, part_number: int, request: Request, artifacts: Artifacts
 ) -> Response:
     """Receive one part of a multipart upload (stores that cannot presign part URLs)."""
-    writer = await run_in_threadpool(artifacts.part_writer, upload_id, part_number)  # type: ignore[attr-defined]
+    writer = await run_in_threadpool(artifacts.part_writer, upload_id, part_number)
     await file_responses.stream_into(writer, request)
-    etag = artifacts.part_etag(writer)  # type: ignore[attr-defined]
+    etag = artifacts.part_etag(writer)
     return Response(b"{}", media_type="application/json", headers={"ETag": f'"{etag}"'})
 
 
