@@ -32,6 +32,7 @@ class Sizes:
     search_runs: int  # runs seeded for the search workloads
     seed_chunks: int  # seeding alternates between the servers in this many chunks
     search_reps: int  # timed repetitions of each search query
+    search_page_size: int  # max_results when paging through all seeded runs
     big_points: int  # points in the one big metric
     big_chunks: int  # big-metric ingest alternates between the servers in this many chunks
     history_reps: int  # full paged reads of the big metric

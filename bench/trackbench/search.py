@@ -121,35 +121,39 @@ def _by_m2_desc(run: SeedRun) -> tuple[float, ...]:
     return (-run.metrics["m2"], -run.start_time)
 
 
-QUERIES = (
-    Query(
-        "search-filter",
-        "metrics.m1 > 0.5 and params.p_cat = 'b'",
-        (),
-        1000,
-        lambda run: run.metrics["m1"] > 0.5 and run.params["p_cat"] == "b",
-        _newest_first,
-    ),
-    Query("search-order", "", ("metrics.m2 DESC",), 100, lambda run: True, _by_m2_desc),
-    Query("search-page-all", "", (), 1000, lambda run: True, _newest_first, all_pages=True),
-    Query(
-        "search-like",
-        "tags.t_group LIKE 'group-1%'",
-        (),
-        1000,
-        lambda run: run.tags["t_group"].startswith("group-1"),
-        _newest_first,
-    ),
-    Query(
-        "search-or",
-        "params.p_cat = 'a' OR metrics.m1 > 0.9",
-        (),
-        1000,
-        lambda run: run.params["p_cat"] == "a" or run.metrics["m1"] > 0.9,
-        _newest_first,
-        candidate_only=True,
-    ),
-)
+def queries(page_size: int) -> tuple[Query, ...]:
+    """The search workloads; ``page_size`` is ``max_results`` when paging through all runs."""
+    return (
+        Query(
+            "search-filter",
+            "metrics.m1 > 0.5 and params.p_cat = 'b'",
+            (),
+            1000,
+            lambda run: run.metrics["m1"] > 0.5 and run.params["p_cat"] == "b",
+            _newest_first,
+        ),
+        Query("search-order", "", ("metrics.m2 DESC",), 100, lambda run: True, _by_m2_desc),
+        Query(
+            "search-page-all", "", (), page_size, lambda run: True, _newest_first, all_pages=True
+        ),
+        Query(
+            "search-like",
+            "tags.t_group LIKE 'group-1%'",
+            (),
+            1000,
+            lambda run: run.tags["t_group"].startswith("group-1"),
+            _newest_first,
+        ),
+        Query(
+            "search-or",
+            "params.p_cat = 'a' OR metrics.m1 > 0.9",
+            (),
+            1000,
+            lambda run: run.params["p_cat"] == "a" or run.metrics["m1"] > 0.9,
+            _newest_first,
+            candidate_only=True,
+        ),
+    )
 
 
 def run_query(client: RestClient, experiment_id: str, query: Query, max_pages: int) -> list[str]:
@@ -267,7 +271,7 @@ def search(ctx: BenchContext) -> list[Row]:
     seeded, seed_row = _seed_all(ctx, runs)
     try:
         rows = [seed_row]
-        for query in QUERIES:
+        for query in queries(ctx.sizes.search_page_size):
             log(f"  {query.workload}: {query.filter or query.order_by or 'no filter'}")
             rows.append(_time_query(ctx, query, seeded, runs))
     finally:

@@ -142,6 +142,15 @@ class Api:
         body["tags"] = tags or []
         ok(await self.post("/runs/log-batch", body))
 
+    async def log_metric(
+        self, run_id: str, key: str, value: Any, *, timestamp: int = T0, step: int | None = None
+    ) -> None:
+        """Log one metric point to a run (``step`` left out unless given)."""
+        body = {"run_id": run_id, "key": key, "value": value, "timestamp": timestamp}
+        if step is not None:
+            body["step"] = step
+        ok(await self.post("/runs/log-metric", body))
+
     async def search_runs(self, **body: Any) -> dict[str, Any]:
         """One page of runs/search."""
         return ok(await self.post("/runs/search", body))

@@ -13,13 +13,14 @@ import re
 import time
 import zipfile
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Request
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from shipyard.artifacts.store import ArtifactStore, ArtifactWriter
+from shipyard.artifacts.store import ArtifactStore, ArtifactWriter, FileInfo
 from shipyard.domain.errors import InvalidParameter, NotFound
 
 UPLOAD_BUFFER = 4 * 1024 * 1024
@@ -69,16 +70,32 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-async def file_response(store: ArtifactStore, path: str, request: Request) -> Response:
-    """Send the file at ``path`` (Range requests answered with 206)."""
-    info = await run_in_threadpool(store.stat, path)
+def _look_up(
+    store: ArtifactStore, path: str, whole: bool
+) -> tuple[FileInfo, Path | None, bytes | None]:
+    """In one thread hop: the file's info, its local path, and its bytes if it is small."""
+    info = store.stat(path)
     if info is None:
         raise NotFound(f"No artifact at {path!r}")
     if info.is_dir:
         raise InvalidParameter(f"{path!r} is a folder: list it, or download it as a zip archive.")
+    local = store.local_path(path)
+    if whole and (info.size or 0) <= SMALL_BODY:
+        data = local.read_bytes() if local is not None else b"".join(store.read(path))
+        return info, local, data
+    return info, local, None
+
+
+async def file_response(store: ArtifactStore, path: str, request: Request) -> Response:
+    """Send the file at ``path`` (Range requests answered with 206)."""
+    ranged = "range" in request.headers
+    info, local, data = await run_in_threadpool(_look_up, store, path, not ranged)
     name = posixpath.basename(path)
     headers = {**SAFE_DOWNLOAD_HEADERS, "Content-Disposition": _disposition(name)}
-    local = await run_in_threadpool(store.local_path, path)
+    if data is not None:
+        # a small file was read whole in the same hop: no streaming machinery needed
+        headers["Accept-Ranges"] = "bytes"
+        return Response(data, media_type=_media_type(name), headers=headers)
     if local is not None:
         return _FileResponse(local, media_type=_media_type(name), headers=headers)
     size = info.size or 0
