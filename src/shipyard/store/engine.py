@@ -15,6 +15,7 @@ read transaction, ``write(fn)`` in a write transaction. What differs underneath:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -124,6 +125,13 @@ class Database:
         if self.url.is_sqlite:
             return self.submit_write(fn).result()
         return self._write_postgres(fn)
+
+    async def awrite(self, fn: Callable[[Connection], T]) -> T:
+        """``write`` for async callers: on SQLite the event loop awaits the writer directly,
+        with no worker thread in between."""
+        if self.url.is_sqlite:
+            return await asyncio.wrap_future(self.submit_write(fn))
+        return await asyncio.to_thread(self._write_postgres, fn)
 
     def submit_write(self, fn: Callable[[Connection], T]) -> Future[T]:
         """Queue a write and return a future (SQLite); on PostgreSQL, run it now."""

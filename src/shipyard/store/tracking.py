@@ -227,6 +227,19 @@ class TrackingStore:
         batch = run_logging.prepare_batch(metrics, params, tags)
         self.db.write(lambda c: run_logging.write_batch(c, run_id, batch))
 
+    async def alog_batch(
+        self,
+        run_id: str,
+        *,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[tuple[str, str]] = (),
+        tags: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """``log_batch`` for async callers (the ingest hot path: no worker thread on SQLite)."""
+        validation.check_run_id(run_id)
+        batch = run_logging.prepare_batch(metrics, params, tags)
+        await self.db.awrite(lambda c: run_logging.write_batch(c, run_id, batch))
+
     def log_metric(self, run_id: str, metric: Metric) -> None:
         """Log one metric point."""
         self.log_batch(run_id, metrics=[metric])

@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 from fastapi import Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from shipyard.domain.clock import now_ms
@@ -98,9 +97,9 @@ def search_runs(body: m.SearchRuns, store: Store) -> Response:
 
 
 @router.route("POST", "/runs/log-metric", permission=Permission.EXPERIMENTS_EDIT)
-def log_metric(body: m.LogMetric, store: Store) -> Response:
+async def log_metric(body: m.LogMetric, store: Store) -> Response:
     """Log one metric point."""
-    store.log_metric(body.id, _metric(body))
+    await store.alog_batch(body.id, metrics=[_metric(body)])
     return wire.json_response({})
 
 
@@ -134,8 +133,8 @@ def delete_tag(body: m.DeleteTag, store: Store) -> Response:
 async def log_batch(request: Request, store: Store) -> Response:
     """Log up to 1000 metrics, 100 params and 100 tags in one transaction."""
     batch = parse_log_batch(await json_body(request))
-    await run_in_threadpool(
-        store.log_batch, batch.run_id, metrics=batch.metrics, params=batch.params, tags=batch.tags
+    await store.alog_batch(
+        batch.run_id, metrics=batch.metrics, params=batch.params, tags=batch.tags
     )
     return wire.json_response({})
 
