@@ -101,6 +101,24 @@ def bulk_insert_ignore(
         conn.exec_driver_sql(sql, list(rows))
 
 
+def raw_rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a read through the driver and return plain tuples: for listings of thousands of rows.
+
+    ``sql`` uses ``?`` placeholders (rewritten for psycopg); it runs on the connection's current
+    transaction, so it sees the same snapshot as the statements around it.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):

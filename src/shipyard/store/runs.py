@@ -33,16 +33,12 @@ from shipyard.domain.entities import (
 from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.domain.names import generate_run_name
 from shipyard.store import paging
-from shipyard.store.dialect import AnyRow, chunks, upsert
+from shipyard.store.dialect import AnyRow, chunks, raw_rows, upsert
 from shipyard.store.experiments import get_active_experiment
 from shipyard.store.schema import (
     datasets,
-    latest_metrics,
-    params,
     run_input_tags,
     run_inputs,
-    run_model_inputs,
-    run_model_outputs,
     run_tags,
     runs,
 )
@@ -205,18 +201,16 @@ def set_lifecycle_stage(conn: Connection, run_id: str, stage: LifecycleStage) ->
     )
 
 
+_STATUSES = {status.value: status for status in RunStatus}
+_STAGES = {stage.value: stage for stage in LifecycleStage}
+
+
 def _info(row: AnyRow) -> RunInfo:
+    """RunInfo from a row of ``_RUN_COLUMNS`` (by position: this runs once per listed run)."""
     return RunInfo(
-        run_id=row.run_id,
-        experiment_id=str(row.experiment_id),
-        name=row.name,
-        user_id=row.user_id,
-        status=RunStatus(row.status),
-        start_time=row.start_time,
-        end_time=row.end_time,
-        artifact_uri=row.artifact_uri,
-        lifecycle_stage=LifecycleStage(row.lifecycle_stage),
-    )
+        row[1], str(row[2]), row[3], row[4], _STATUSES[row[5]], row[6], row[7], row[8],
+        _STAGES[row[9]],
+    )  # fmt: skip
 
 
 def get_run_info(conn: Connection, run_id: str) -> RunInfo:
@@ -239,62 +233,66 @@ def _metric_from_row(key: str, value: float, is_nan: bool, timestamp: int, step:
     return Metric(key=key, value=math.nan if is_nan else value, timestamp=timestamp, step=step)
 
 
+# What a run listing shows of each run, one statement per kind, read straight from the driver.
+_PARAMS_SQL = "SELECT run, key, value FROM params WHERE run IN ({ids}) ORDER BY run, key"
+_TAGS_SQL = "SELECT run, key, value FROM run_tags WHERE run IN ({ids}) ORDER BY run, key"
+_METRICS_SQL = (
+    "SELECT run, key, value, is_nan, timestamp, step FROM latest_metrics"
+    " WHERE run IN ({ids}) ORDER BY run, key"
+)
+_MODEL_INPUTS_SQL = "SELECT run, model_id FROM run_model_inputs WHERE run IN ({ids})"
+_MODEL_OUTPUTS_SQL = (
+    "SELECT run, model_id, step FROM run_model_outputs WHERE run IN ({ids}) ORDER BY run, step"
+)
+_DATASET_INPUTS_SQL = "SELECT DISTINCT run FROM run_inputs WHERE run IN ({ids})"
+_new_tuple = tuple.__new__
+_NAN = math.nan
+
+
 def assemble_runs(conn: Connection, rows: Sequence[AnyRow]) -> list[Run]:
-    """Runs with their data, for rows that carry the run columns; a fixed number of queries."""
-    pks = [row.id for row in rows]
+    """Runs with their data, for rows that carry the run columns (in ``_RUN_COLUMNS`` order).
+
+    A fixed number of statements per chunk of runs whatever the page size, each read straight
+    from the driver into tight loops: a page of 1,000 runs is a handful of queries and no
+    per-row ORM work.
+    """
+    pks = [row[0] for row in rows]
     run_params: dict[int, dict[str, str]] = defaultdict(dict)
     tags: dict[int, dict[str, str]] = defaultdict(dict)
     metrics: dict[int, list[Metric]] = defaultdict(list)
-    inputs = _dataset_inputs(conn, pks)
     model_inputs: dict[int, list[str]] = defaultdict(list)
     model_outputs: dict[int, list[ModelOutput]] = defaultdict(list)
+    with_inputs: list[int] = []
     for chunk in chunks(pks):
-        for pk, key, value in conn.execute(
-            select(params.c.run, params.c.key, params.c.value)
-            .where(params.c.run.in_(chunk))
-            .order_by(params.c.run, params.c.key)
-        ):
+        ids = ", ".join("?" * len(chunk))
+        for pk, key, value in raw_rows(conn, _PARAMS_SQL.format(ids=ids), chunk):
             run_params[pk][key] = value
-        for pk, key, value in conn.execute(
-            select(run_tags.c.run, run_tags.c.key, run_tags.c.value)
-            .where(run_tags.c.run.in_(chunk))
-            .order_by(run_tags.c.run, run_tags.c.key)
-        ):
+        for pk, key, value in raw_rows(conn, _TAGS_SQL.format(ids=ids), chunk):
             tags[pk][key] = value
-        for pk, key, value, is_nan, timestamp, step in conn.execute(
-            select(
-                latest_metrics.c.run,
-                latest_metrics.c.key,
-                latest_metrics.c.value,
-                latest_metrics.c.is_nan,
-                latest_metrics.c.timestamp,
-                latest_metrics.c.step,
-            )
-            .where(latest_metrics.c.run.in_(chunk))
-            .order_by(latest_metrics.c.run, latest_metrics.c.key)
+        for pk, key, value, is_nan, timestamp, step in raw_rows(
+            conn, _METRICS_SQL.format(ids=ids), chunk
         ):
-            metrics[pk].append(_metric_from_row(key, value, is_nan, timestamp, step))
-        for pk, model_id in conn.execute(
-            select(run_model_inputs.c.run, run_model_inputs.c.model_id).where(
-                run_model_inputs.c.run.in_(chunk)
+            metrics[pk].append(
+                _new_tuple(
+                    Metric,
+                    (key, _NAN if is_nan else value, timestamp, step, None, None, None, None),
+                )
             )
-        ):
+        for pk, model_id in raw_rows(conn, _MODEL_INPUTS_SQL.format(ids=ids), chunk):
             model_inputs[pk].append(model_id)
-        for pk, model_id, step in conn.execute(
-            select(run_model_outputs.c.run, run_model_outputs.c.model_id, run_model_outputs.c.step)
-            .where(run_model_outputs.c.run.in_(chunk))
-            .order_by(run_model_outputs.c.run, run_model_outputs.c.step)
-        ):
+        for pk, model_id, step in raw_rows(conn, _MODEL_OUTPUTS_SQL.format(ids=ids), chunk):
             model_outputs[pk].append(ModelOutput(model_id, step))
+        with_inputs += [pk for (pk,) in raw_rows(conn, _DATASET_INPUTS_SQL.format(ids=ids), chunk)]
+    inputs = _dataset_inputs(conn, with_inputs) if with_inputs else {}
     return [
         Run(
-            info=_info(row),
-            params=run_params.get(row.id, {}),
-            metrics=metrics.get(row.id, []),
-            tags=tags.get(row.id, {}),
-            dataset_inputs=inputs.get(row.id, []),
-            model_inputs=model_inputs.get(row.id, []),
-            model_outputs=model_outputs.get(row.id, []),
+            _info(row),
+            run_params.get(row[0], {}),
+            metrics.get(row[0], []),
+            tags.get(row[0], {}),
+            inputs.get(row[0], []),
+            model_inputs.get(row[0], []),
+            model_outputs.get(row[0], []),
         )
         for row in rows
     ]

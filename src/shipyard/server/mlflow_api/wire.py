@@ -8,6 +8,7 @@ unset fields may be absent. Empty lists and None values are left out, as MLflow'
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -40,6 +41,9 @@ def json_response(payload: Mapping[str, Any], status_code: int = 200) -> Respons
 
 
 EMPTY = json_response({})
+
+
+_MAX_DOUBLE = sys.float_info.max
 
 
 def double(value: float) -> float | str:
@@ -95,20 +99,20 @@ def metrics(items: Iterable[Metric], *, with_run: bool = False) -> list[dict[str
 
 def run_info(info: RunInfo) -> dict[str, Any]:
     """A RunInfo message (``run_uuid`` repeats ``run_id`` for older clients)."""
-    return _compact(
-        {
-            "run_id": info.run_id,
-            "run_uuid": info.run_id,
-            "run_name": info.name,
-            "experiment_id": info.experiment_id,
-            "user_id": info.user_id,
-            "status": info.status.value,
-            "start_time": info.start_time,
-            "end_time": info.end_time,
-            "artifact_uri": info.artifact_uri,
-            "lifecycle_stage": info.lifecycle_stage.value,
-        }
-    )
+    payload: dict[str, Any] = {
+        "run_id": info.run_id,
+        "run_uuid": info.run_id,
+        "run_name": info.name,
+        "experiment_id": info.experiment_id,
+        "user_id": info.user_id,
+        "status": info.status.value,
+        "start_time": info.start_time,
+        "artifact_uri": info.artifact_uri,
+        "lifecycle_stage": info.lifecycle_stage.value,
+    }
+    if info.end_time is not None:
+        payload["end_time"] = info.end_time
+    return payload
 
 
 def _dataset_input(item: DatasetInput) -> dict[str, Any]:
@@ -130,24 +134,34 @@ def _dataset_input(item: DatasetInput) -> dict[str, Any]:
     )
 
 
+def _latest_metrics(items: list[Metric]) -> list[dict[str, Any]]:
+    # runs once per metric of every listed run: plain values skip the NaN/Infinity check
+    return [
+        {
+            "key": m[0],
+            "value": m[1] if -_MAX_DOUBLE <= m[1] <= _MAX_DOUBLE else double(m[1]),
+            "timestamp": m[2],
+            "step": m[3],
+        }
+        for m in items
+    ]
+
+
 def run(item: Run) -> dict[str, Any]:
     """A Run message: info, data, inputs and outputs."""
-    payload: dict[str, Any] = {
-        "info": run_info(item.info),
-        "data": _compact(
-            {
-                "metrics": metrics(item.metrics),
-                "params": key_values(item.params),
-                "tags": key_values(item.tags),
-            }
-        ),
-        "inputs": _compact(
-            {
-                "dataset_inputs": [_dataset_input(d) for d in item.dataset_inputs],
-                "model_inputs": [{"model_id": model_id} for model_id in item.model_inputs],
-            }
-        ),
-    }
+    data: dict[str, Any] = {}
+    if item.metrics:
+        data["metrics"] = _latest_metrics(item.metrics)
+    if item.params:
+        data["params"] = [{"key": k, "value": v} for k, v in item.params.items()]
+    if item.tags:
+        data["tags"] = [{"key": k, "value": v} for k, v in item.tags.items()]
+    inputs: dict[str, Any] = {}
+    if item.dataset_inputs:
+        inputs["dataset_inputs"] = [_dataset_input(d) for d in item.dataset_inputs]
+    if item.model_inputs:
+        inputs["model_inputs"] = [{"model_id": model_id} for model_id in item.model_inputs]
+    payload: dict[str, Any] = {"info": run_info(item.info), "data": data, "inputs": inputs}
     if item.model_outputs:
         payload["outputs"] = {
             "model_outputs": [{"model_id": o.model_id, "step": o.step} for o in item.model_outputs]
