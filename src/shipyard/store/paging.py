@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, or_, tuple_
 
 from shipyard.domain.errors import InvalidParameter
 
@@ -152,6 +152,12 @@ def after_position(
         raise InvalidParameter("Invalid page token: it does not belong to this search.")
     for key, part in zip(keys, position, strict=True):
         key.check(part)
+    if all(key.rank is None for key in keys) and len({key.ascending for key in keys}) == 1:
+        # One direction, no missing values: a row-value comparison, which both engines answer
+        # with a single index range scan (the OR-of-ANDs form below makes SQLite rescan).
+        columns = tuple_(*(key.value for key in keys))
+        bound = tuple_(*(key._bound(part[0]) for key, part in zip(keys, position, strict=True)))
+        return columns > bound if keys[0].ascending else columns < bound
     alternatives = []
     ties: list[ColumnElement[bool]] = []
     for key, part in zip(keys, position, strict=True):

@@ -94,6 +94,8 @@ def metric(item: Metric, *, with_run: bool = False) -> dict[str, Any]:
 
 def metrics(items: Iterable[Metric], *, with_run: bool = False) -> list[dict[str, Any]]:
     """Metric messages."""
+    if not with_run:
+        return _plain_metrics(items)
     return [metric(item, with_run=with_run) for item in items]
 
 
@@ -134,8 +136,9 @@ def _dataset_input(item: DatasetInput) -> dict[str, Any]:
     )
 
 
-def _latest_metrics(items: list[Metric]) -> list[dict[str, Any]]:
-    # runs once per metric of every listed run: plain values skip the NaN/Infinity check
+def _plain_metrics(items: Iterable[Metric]) -> list[dict[str, Any]]:
+    # runs once per point of a history page or metric of a listed run: finite values skip
+    # the NaN/Infinity conversion
     return [
         {
             "key": m[0],
@@ -151,7 +154,7 @@ def run(item: Run) -> dict[str, Any]:
     """A Run message: info, data, inputs and outputs."""
     data: dict[str, Any] = {}
     if item.metrics:
-        data["metrics"] = _latest_metrics(item.metrics)
+        data["metrics"] = _plain_metrics(item.metrics)
     if item.params:
         data["params"] = [{"key": k, "value": v} for k, v in item.params.items()]
     if item.tags:
