@@ -8,6 +8,7 @@ from shipyard import __version__
 from shipyard.cli.artifacts import artifacts
 from shipyard.cli.db import db
 from shipyard.cli.gc import gc_command
+from shipyard.cli.models import models
 from shipyard.cli.server import server
 
 
@@ -21,3 +22,4 @@ cli.add_command(server)
 cli.add_command(db)
 cli.add_command(artifacts)
 cli.add_command(gc_command)
+cli.add_command(models)

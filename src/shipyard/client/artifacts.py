@@ -40,22 +40,13 @@ def _ignore(_: int) -> None:
     pass
 
 
-class RunArtifacts:
-    """The artifacts of one run on one tracking server."""
+class ArtifactFolder:
+    """A folder under a server's artifact root, through its proxied artifact API."""
 
-    def __init__(self, http: TrackingHTTP, run_id: str) -> None:
+    def __init__(self, http: TrackingHTTP, root: str) -> None:
         self.http = http
-        self.run_id = run_id
-        run = http.call("GET", "/runs/get", params={"run_id": run_id})["run"]
-        self.uri: str = run["info"]["artifact_uri"]
-        if not self.uri.startswith(PROXY_ROOT):
-            raise InvalidParameter(
-                f"The run's artifacts are at {self.uri}, which this server does not proxy; "
-                "read and write that location directly."
-            )
-        root = managed_path(self.uri, "")
-        assert root is not None
-        self.root = root
+        self.root = safe_relative_path(root)
+        self.label = self.root or "the artifact root"
 
     def _url(self, path: str) -> str:
         return f"{PROXY}/artifacts/{quote(join(self.root, path))}"
@@ -149,7 +140,7 @@ class RunArtifacts:
             listing_parent = self.list(posixpath.dirname(source)) if source else []
             match = [f for f in listing_parent if f.path == source and not f.is_dir]
             if not match:
-                raise InvalidParameter(f"No artifacts at {path!r} in run {self.run_id}.")
+                raise InvalidParameter(f"No artifacts at {path!r} in {self.label}.")
             files = match
             source = posixpath.dirname(source)
         targets = []
@@ -185,3 +176,20 @@ class RunArtifacts:
             bad = archive.testzip()
         if bad is not None:
             raise InvalidParameter(f"The archive is corrupt at {bad!r}.")
+
+
+class RunArtifacts(ArtifactFolder):
+    """The artifacts of one run."""
+
+    def __init__(self, http: TrackingHTTP, run_id: str) -> None:
+        run = http.call("GET", "/runs/get", params={"run_id": run_id})["run"]
+        uri: str = run["info"]["artifact_uri"]
+        if not uri.startswith(PROXY_ROOT):
+            raise InvalidParameter(
+                f"The run's artifacts are at {uri}, which this server does not proxy; "
+                "read and write that location directly."
+            )
+        super().__init__(http, managed_path(uri, "") or "")
+        self.run_id = run_id
+        self.uri = uri
+        self.label = f"run {run_id}"
