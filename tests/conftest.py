@@ -78,14 +78,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _empty_postgres(uri: str) -> None:
-    engine = sa.create_engine(uri)
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_schema_uri: str) -> Iterator[sa.Engine]:
+    """One engine on the session's PostgreSQL schema, kept for emptying it between tests."""
+    engine = sa.create_engine(postgres_schema_uri)
     try:
-        with engine.begin() as conn:
-            tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        yield engine
     finally:
         engine.dispose()
+
+
+def _empty_postgres(engine: sa.Engine) -> None:
+    # DELETE on tables this small takes milliseconds; TRUNCATE of every table took 0.1-0.4 s.
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.execute(
+            sa.text(
+                "SELECT sequence_name FROM information_schema.sequences "
+                "WHERE sequence_schema = current_schema()"
+            )
+        ).scalars()
+        for sequence in list(sequences):
+            conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -95,8 +110,8 @@ def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "tracking.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
+    _empty_postgres(request.getfixturevalue("postgres_engine"))
     uri: str = request.getfixturevalue("postgres_schema_uri")
-    _empty_postgres(uri)
     return uri
 
 

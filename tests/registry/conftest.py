@@ -1,24 +1,24 @@
 """Fixtures of the registry tests: a ``RegistryStore`` on the tracking store's database.
 
-``db_uri`` (and the engine it empties PostgreSQL with) come from the server tests' conftest: an
-empty, migrated database on SQLite and PostgreSQL in turn, emptied with DELETEs rather than the
-shared fixture's slower TRUNCATE. ``api`` is MLflow's REST API on the in-process app.
+``db_uri`` is the shared fixture (an empty, migrated database on SQLite and PostgreSQL in turn);
+``api`` is MLflow's REST API on the in-process app, from the server tests' conftest.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from server.conftest import api, db_uri, postgres_engine
+from server.conftest import api
 from shipyard.domain.clock import now_ms
 from shipyard.domain.registry import ModelVersion
 from shipyard.store.model_registry import RegistryStore
 from shipyard.store.tracking import TrackingStore
 
-__all__ = ["api", "db_uri", "postgres_engine"]
+__all__ = ["api"]
 
 VersionFactory = Callable[..., ModelVersion]
 
@@ -33,14 +33,16 @@ def registry(store: TrackingStore) -> RegistryStore:
 def add_version(registry: RegistryStore) -> VersionFactory:
     """Register a version of ``name`` (the store takes any source; the server checks them)."""
 
-    def add(name: str, *, run_id: str | None = None, source: str | None = None, **fields: object):
-        path = source or f"runs:/{run_id or 'r' * 32}/model"
+    def add(
+        name: str, *, run_id: str | None = None, source: str | None = None, **fields: Any
+    ) -> ModelVersion:
+        run = run_id or "r" * 32
         return registry.create_model_version(
             name=name,
-            source=path,
-            storage_location=f"mlflow-artifacts:/0/{run_id or 'r' * 32}/artifacts/model",
+            source=source or f"runs:/{run}/model",
+            storage_location=f"mlflow-artifacts:/0/{run}/artifacts/model",
             run_id=run_id,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     return add

@@ -155,10 +155,8 @@ def test_delete_cascades_to_versions_tags_aliases_and_alias_history(
     registry.delete_registered_model("churn")
 
     def count(table: sa.Table) -> int:
-        return int(
-            registry.db.read(lambda c: c.execute(sa.select(sa.func.count()).select_from(table)))
-            .scalar_one()
-        )
+        query = sa.select(sa.func.count()).select_from(table)
+        return int(registry.db.read(lambda c: c.execute(query).scalar_one()))
 
     counts = {
         table.name: count(table)

@@ -4,11 +4,6 @@
 SQLite and on PostgreSQL in turn. ``module_db_uri`` is for modules that build a larger data set
 once and only read it: a migrated database of their own (a private PostgreSQL schema, never
 emptied by the per-test fixtures) that lives as long as the module.
-
-``db_uri`` is overridden here with the same contract (an empty, migrated database, SQLite and
-PostgreSQL in turn) but empties PostgreSQL with DELETEs on one kept engine: the shared fixture's
-TRUNCATE of every table costs 0.1-0.4 s per test, which over this folder's several hundred
-PostgreSQL tests is most of its running time, while DELETE on tables this small takes a few ms.
 """
 
 from __future__ import annotations
@@ -23,45 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from shipyard.store.migrate import upgrade
-from shipyard.store.schema import metadata
 
 from .api import Api
-
-
-@pytest.fixture(scope="session")
-def postgres_engine(postgres_schema_uri: str) -> Iterator[sa.Engine]:
-    """One engine on the session's PostgreSQL schema, for emptying it between tests."""
-    engine = sa.create_engine(postgres_schema_uri)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def _empty_postgres(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-        sequences = conn.execute(
-            sa.text(
-                "SELECT sequence_name FROM information_schema.sequences "
-                "WHERE sequence_schema = current_schema()"
-            )
-        ).scalars()
-        for sequence in list(sequences):
-            conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated tracking database: SQLite and PostgreSQL in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "tracking.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    _empty_postgres(request.getfixturevalue("postgres_engine"))
-    uri: str = request.getfixturevalue("postgres_schema_uri")
-    return uri
 
 
 @pytest.fixture

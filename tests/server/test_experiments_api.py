@@ -359,6 +359,13 @@ async def test_search_filters_by_tag(api: Api) -> None:
     assert await _names(api, filter="tags.team = 'ml'") == ["ml"]
 
 
+async def test_search_filters_by_creation_time(api: Api) -> None:
+    await api.create_experiment("older")
+    await anyio.sleep(0.005)
+    cutoff = (await api.get_experiment(await api.create_experiment("newer")))["creation_time"]
+    assert await _names(api, filter=f"creation_time >= {cutoff}") == ["newer"]
+
+
 async def test_search_filters_by_experiment_id_in(api: Api) -> None:
     first = await api.create_experiment("first")
     await api.create_experiment("second")

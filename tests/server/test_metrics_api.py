@@ -94,6 +94,25 @@ async def test_history_pages_return_every_point_once_in_order(api: Api) -> None:
     assert steps == list(range(25))
 
 
+async def test_history_pages_through_points_that_share_timestamp_and_step(api: Api) -> None:
+    # Only the value (and NaN-ness) tells these points apart, so the page position must too.
+    run_id = await api.create_run_id()
+    values: list[Any] = [3.0, 1.0, "NaN", 2.0, -1.0]
+    await api.log_batch(run_id, metrics=[metric("m", value, step=4) for value in values])
+    seen: list[Any] = []
+    token = None
+    for _ in range(10):
+        params = {"run_id": run_id, "metric_key": "m", "max_results": 1}
+        if token:
+            params["page_token"] = token
+        payload = ok(await api.get(HISTORY, params))
+        seen += [point["value"] for point in payload["metrics"]]
+        token = payload.get("next_page_token")
+        if not token:
+            break
+    assert sorted(seen, key=str) == sorted(values, key=str)
+
+
 async def test_history_page_that_ends_exactly_has_no_token(api: Api) -> None:
     run_id = await api.create_run_id()
     await api.log_batch(run_id, metrics=[metric("m", float(i), step=i) for i in range(4)])

@@ -94,6 +94,8 @@ def fuzz_session(fuzz_app: FastAPI) -> Iterator[Any]:
     """One in-process HTTP session on the app for every generated request."""
     with asgi.get_client(fuzz_app) as session:
         yield session
+    # Schemathesis keeps an app's lifespan running until the process exits; end it with the module.
+    asgi.shutdown_lifespans()
 
 
 def test_spec_has_operations() -> None:

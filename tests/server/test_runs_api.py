@@ -259,6 +259,21 @@ async def test_search_all_view_returns_active_and_deleted_runs(api: Api) -> None
     assert {run["info"]["run_id"] for run in payload["runs"]} == {kept, gone}
 
 
+async def test_paging_neither_repeats_nor_skips_when_runs_are_added_between_pages(
+    api: Api,
+) -> None:
+    originals = [await api.create_run_id(start_time=T0 + i) for i in range(5)]
+    first = await api.search_runs(experiment_ids=["0"], max_results=2)
+    await api.create_run_id(start_time=T0 + 100)  # sorts first: before the page already read
+    seen = [run["info"]["run_id"] for run in first["runs"]]
+    token = first["next_page_token"]
+    while token:
+        page = await api.search_runs(experiment_ids=["0"], max_results=2, page_token=token)
+        seen += [run["info"]["run_id"] for run in page.get("runs", [])]
+        token = page.get("next_page_token")
+    assert seen == originals[::-1]
+
+
 # -- log-model (MLflow 2's model history tag) --------------------------------------------------
 
 

@@ -1,17 +1,11 @@
 """Fixtures for the store tests: an experiment and a run factory on the ``store`` fixture.
 
-``db_uri`` is overridden here to empty the PostgreSQL schema with DELETE rather than TRUNCATE:
-truncating every table costs about 300 ms per test, deleting the few rows a test leaves about
-20 ms, which keeps this suite's several hundred PostgreSQL cases fast. Sequences keep counting,
-so no test may rely on the ids a new database hands out.
-
 ``empty_db_uri`` gives a database with nothing in it (no schema), on SQLite and PostgreSQL in
 turn, for the migration tests; its PostgreSQL schema is private to the test and dropped after it.
 """
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -19,28 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shipyard.store.schema import metadata
 from shipyard.store.tracking import TrackingStore
 
 RunFactory = Callable[..., str]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated tracking database: SQLite and PostgreSQL in turn."""
-    if request.param == "sqlite":
-        path = tmp_path / "tracking.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    uri: str = request.getfixturevalue("postgres_schema_uri")
-    engine = sa.create_engine(uri)
-    try:
-        with engine.begin() as conn:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(table.delete())
-    finally:
-        engine.dispose()
-    return uri
 
 
 @pytest.fixture

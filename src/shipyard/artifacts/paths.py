@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from shipyard.domain.errors import InvalidParameter
 
 MAX_PATH_LENGTH = 4096
+MAX_SEGMENT_BYTES = 255  # what file systems allow for one name
 _MAX_DECODE_ROUNDS = 8
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/")
@@ -59,6 +60,8 @@ def safe_relative_path(raw: str | None, *, allow_empty: bool = True) -> str:
     segments = [segment for segment in text.split("/") if segment not in ("", ".")]
     if ".." in segments:
         raise _refuse(raw, "'..' segments are not allowed")
+    if any(len(segment.encode()) > MAX_SEGMENT_BYTES for segment in segments):
+        raise _refuse(raw, f"a file or folder name is longer than {MAX_SEGMENT_BYTES} bytes")
     path = "/".join(segments)
     if not path and not allow_empty:
         raise _refuse(raw, "a file path is needed here")

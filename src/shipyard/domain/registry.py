@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from shipyard.domain.errors import InvalidParameter, LimitExceeded
+from shipyard.domain.errors import InvalidParameter, LimitExceeded, NotFound
 
 MAX_MODEL_NAME_LENGTH = 256
 MAX_ALIAS_LENGTH = 255
@@ -26,6 +26,10 @@ _ALIAS = re.compile(r"^[\w\-]+$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 LATEST_ALIAS = "latest"
 PROMPT_TAG = "mlflow.prompt.is_prompt"
+
+
+class AliasNotFound(NotFound):
+    """The registered model exists but has no such alias."""
 
 
 class Stage(StrEnum):

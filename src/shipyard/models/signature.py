@@ -65,6 +65,8 @@ class DataType(StrEnum):
         return _NUMPY_DTYPES[self]
 
 
+_TYPE_NAMES = frozenset(t.value for t in DataType)
+
 _NUMPY_DTYPES = {
     DataType.BOOLEAN: "bool",
     DataType.INTEGER: "int32",
@@ -82,6 +84,9 @@ class ComplexType:
     """A non-scalar column type (``array``, ``object``, ``map``, ``any``...), kept as its JSON."""
 
     spec: Mapping[str, Any]
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.spec, sort_keys=True, default=str))
 
     @property
     def kind(self) -> str:
@@ -118,9 +123,7 @@ class ColSpec:
         kind = body.get("type")
         if kind is None:
             raise InvalidParameter(f"A column spec has no 'type': {dict(raw)!r}")
-        column_type: ColumnType = (
-            DataType(kind) if kind in DataType.__members__.values() else ComplexType(body)
-        )
+        column_type: ColumnType = DataType(kind) if kind in _TYPE_NAMES else ComplexType(body)
         required = raw.get("required")
         return cls(column_type, raw.get("name"), True if required is None else bool(required))
 
@@ -199,10 +202,12 @@ class Schema:
     def from_json(cls, text: str) -> Schema:
         """Read the JSON string stored in an MLmodel file."""
         items = _json_list(text, "schema")
-        return cls([
-            TensorSpec.from_dict(x) if x.get("type") == "tensor" else ColSpec.from_dict(x)
-            for x in items
-        ])
+        return cls(
+            [
+                TensorSpec.from_dict(x) if x.get("type") == "tensor" else ColSpec.from_dict(x)
+                for x in items
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class ParamSpec:
             raise InvalidParameter(f"A param spec needs name, type and default: {dict(raw)!r}")
         shape = raw.get("shape")
         param_type: ColumnType
-        if kind in DataType.__members__.values():
+        if kind in _TYPE_NAMES:
             param_type = DataType(kind)
         else:
             skipped = ("name", "default", "shape", "dtype")

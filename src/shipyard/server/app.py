@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -130,9 +130,10 @@ def create_app(
     app.openapi = build_openapi  # type: ignore[method-assign]
 
     @app.get("/openapi.json", openapi_extra=declare(Permission.PUBLIC), include_in_schema=False)
-    def openapi() -> Response:
+    def openapi(request: Request) -> Response:
         """The OpenAPI description of this server's API."""
-        return JSONResponse(app.openapi())
+        # through the request, not a closure: FastAPI caches route functions process-wide
+        return JSONResponse(request.app.openapi())
 
     install_mlflow_api(app)
     app.include_router(api_artifacts.router)

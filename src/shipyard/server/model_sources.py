@@ -80,6 +80,10 @@ class SourceResolver:
             raise InvalidParameter("Missing value for required parameter 'source'.")
         if any(ord(char) < 32 for char in source):
             raise self._refuse(source, "control characters")
+        decoded = unquote(source)
+        for char, what in (("#", "fragments"), (";", "parameters"), ("?", "query strings")):
+            if char in source or char in decoded:
+                raise self._refuse(source, f"URI {what} ('{char}') are not accepted")
         parsed = urlparse(source)
         scheme = parsed.scheme.lower()
         if scheme == "runs":

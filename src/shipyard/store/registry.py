@@ -22,6 +22,7 @@ from shipyard.domain.registry import (
     MAX_REGISTRY_TAG_VALUE_LENGTH,
     REGISTERED_MODELS_PAGE,
     AliasChange,
+    AliasNotFound,
     ApprovalStatus,
     ModelVersion,
     RegisteredModel,
@@ -484,7 +485,7 @@ def resolve_alias(conn: Connection, name: str, alias: str) -> int:
         return int(newest)
     version = _alias_version(conn, model, alias)
     if version is None:
-        raise NotFound(f"Registered model alias {alias} not found on {name!r}.")
+        raise AliasNotFound(f"Registered model alias {alias} not found on {name!r}.")
     return version
 
 

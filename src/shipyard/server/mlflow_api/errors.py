@@ -67,7 +67,9 @@ def shipyard_error_response(exc: errors.ShipyardError) -> Response:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path")]
+    # the first element says where the field was (body, query string, path); the rest name it
+    rest = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
+    parts = [str(part) for part in rest]
     text = ""
     for part in parts:
         text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
@@ -76,9 +78,10 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 def validation_message(error: dict[str, Any]) -> str:
     """MLflow-style wording for one pydantic validation error."""
-    path = _path(tuple(error.get("loc", ())))
+    loc = tuple(error.get("loc", ()))
+    path = _path(loc)
     kind = error.get("type", "")
-    if kind == "missing" and path == "body":
+    if kind == "missing" and loc == ("body",):
         return "The request needs a JSON object body, sent with Content-Type: application/json."
     if kind == "missing":
         return f"Missing value for required parameter '{path}'."

@@ -14,6 +14,8 @@ from starlette.responses import Response
 from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.store import ArtifactStore
 from shipyard.artifacts.uris import require_managed_path
+from shipyard.domain.errors import InvalidParameter
+from shipyard.domain.registry import AliasNotFound
 from shipyard.server import file_responses
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
@@ -159,7 +161,11 @@ def delete_alias(body: Annotated[m.AliasRef, Body()], registry: Registry) -> Res
 @router.route("GET", "/registered-models/alias", permission=Permission.REGISTRY_READ)
 def get_version_by_alias(query: Annotated[m.AliasRef, Query()], registry: Registry) -> Response:
     """The version an alias points at."""
-    version = registry.get_version_by_alias(query.name, query.alias)
+    try:
+        version = registry.get_version_by_alias(query.name, query.alias)
+    except AliasNotFound as exc:
+        # MLflow answers a missing alias (of an existing model) with INVALID_PARAMETER_VALUE
+        raise InvalidParameter(exc.message) from exc
     return wire.json_response({"model_version": wire.model_version(version)})
 
 
