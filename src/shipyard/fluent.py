@@ -220,3 +220,19 @@ def log_artifacts(local_dir: str | Path, artifact_path: str | None = None) -> No
 def get_run(run_id: str) -> Run:
     """A run by id."""
     return backend().get_run(run_id)
+
+
+def log_model_with(save: Any, model: Any, name: str, **options: Any) -> Any:
+    """Log a model package to the active run (or, with none, the current experiment)."""
+    from shipyard.client.models import log_model
+
+    run = active_run()
+    return log_model(
+        backend(),
+        experiment_id=run.info.experiment_id if run else _current_experiment(),
+        run_id=run.info.run_id if run else None,
+        save=save,
+        model=model,
+        name=name,
+        **options,
+    )
