@@ -88,15 +88,15 @@ class ServerProcess:
             self.kill()
             pytest.fail(f"server did not serve within {STARTUP_TIMEOUT_S:.0f}s:\n{self.stderr()}")
 
-    def terminate(self) -> int:
-        """Send SIGTERM to the server process alone (as a process manager does); return its
-        exit code."""
-        self.process.send_signal(signal.SIGTERM)
+    def terminate(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """Send a signal (SIGTERM: as a process manager does) to the server process alone;
+        return its exit code."""
+        self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self.kill()
-            pytest.fail(f"server did not stop within {STOP_TIMEOUT_S:.0f}s of SIGTERM")
+            pytest.fail(f"server did not stop within {STOP_TIMEOUT_S:.0f}s of {sig.name}")
 
     def kill(self) -> None:
         """Stop the server and any worker it forked (they share its process group)."""
@@ -273,40 +273,17 @@ def module_server(
 
 
 @pytest.fixture
-def tracking_server(live_server: LiveServer) -> LiveServer:
-    """The server a test's clients talk to: the shared one unless a module overrides this."""
-    return live_server
-
-
-@pytest.fixture
-def mlflow_env(tracking_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The mlflow client pointed at ``tracking_server``, failing fast; yields its URL."""
-    import mlflow
-
-    url = tracking_server.url
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    monkeypatch.setenv("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-    mlflow.set_tracking_uri(url)
-    yield url
-    while mlflow.active_run() is not None:
-        mlflow.end_run(status="KILLED")
-    mlflow.set_tracking_uri(None)
-
-
-@pytest.fixture
 def unused_port() -> int:
     """A loopback port nothing listens on (it was free a moment ago)."""
     return _free_port()
 
 
 @pytest.fixture
-def shipyard() -> Callable[..., Result]:
-    """``shipyard(*args)`` runs the command in process; stdout and stderr are kept apart and an
-    uncaught exception fails the test with its traceback."""
+def shipyard(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``shipyard(*args)`` runs the command in process, its output piped as in a script (tables
+    as wide as a pipe gets, 80 columns); stdout and stderr are kept apart and an uncaught
+    exception fails the test with its traceback."""
+    monkeypatch.delenv("COLUMNS", raising=False)
 
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(cli, list(args), catch_exceptions=False)

@@ -197,6 +197,27 @@ def test_list_of_a_sub_folder_gives_paths_from_the_run_root(
     assert [row["path"] for row in json.loads(result.stdout)] == ["sub/b.bin", "sub/deeper"]
 
 
+def test_list_table_shows_long_paths_in_full(
+    artifacts: Callable[..., Result], client: MlflowClient, empty_run: str, tmp_path: Path
+) -> None:
+    deep = "checkpoints/epoch-0001/optimizer-state/shard-00001-of-00008.safetensors"
+    write_tree(tmp_path / "deep", {deep: b"x"})
+    client.log_artifacts(empty_run, str(tmp_path / "deep"))
+
+    result = ok(artifacts("list", "--run-id", empty_run, "--recursive"))
+
+    assert deep in result.stdout
+
+
+def test_list_of_a_path_leaving_the_run_fails_with_a_message(
+    artifacts: Callable[..., Result], logged_run: str
+) -> None:
+    result = artifacts("list", "--run-id", logged_run, "--path", "../other-run")
+
+    assert result.exit_code == 1
+    assert "other-run" in result.stderr
+
+
 # -- download -----------------------------------------------------------------------------------
 
 
@@ -321,6 +342,15 @@ def test_an_unreachable_server_gets_a_message_to_start_one_or_set_tracking_uri(
     assert "shipyard server" in result.stderr
     assert "--tracking-uri" in result.stderr
     assert url in result.stderr
+
+
+def test_a_tracking_uri_that_is_not_http_fails_with_a_message(
+    shipyard: Shipyard, empty_run: str
+) -> None:
+    result = shipyard("artifacts", "list", "--tracking-uri", "sqlite:///x.db", "-r", empty_run)
+
+    assert result.exit_code == 1
+    assert "not an http(s):// address" in result.stderr
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ DAY_MS = 86_400_000
 
 @pytest.fixture
 def tracking_server(module_server: LiveServer) -> LiveServer:
+    """This module's own live server, whose storage every ``gc`` here is pointed at."""
     return module_server
 
 
@@ -421,3 +422,24 @@ def test_gc_dry_run_json_reports_what_would_go(
     report = gc_json(gc, "--dry-run", "--run-ids", run_id)
 
     assert report == {"runs": [run_id], "logged_models": [], "experiments": [], "dry_run": True}
+
+
+# -- the database it is given -------------------------------------------------------------------
+
+
+def test_gc_of_a_database_that_does_not_exist_creates_none(
+    shipyard: Shipyard, tmp_path: Path
+) -> None:
+    # a mistyped --backend-store-uri must not become a new, empty database
+    missing = tmp_path / "typo.db"
+
+    shipyard(
+        "gc",
+        "--backend-store-uri",
+        f"sqlite:///{missing}",
+        "--artifacts-destination",
+        str(tmp_path / "artifacts"),
+        "--dry-run",
+    )
+
+    assert not missing.exists()

@@ -77,10 +77,8 @@ def fresh(client: MlflowClient, registered: ModelVersion) -> str:
 
 
 @pytest.fixture
-def models(shipyard: Shipyard, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Models:
-    """``models(subcommand, *args)``: ``shipyard models`` on the live server, its output piped
-    (no terminal: tables are as wide as a pipe gets, 80 columns)."""
-    monkeypatch.delenv("COLUMNS", raising=False)
+def models(shipyard: Shipyard, live_server: LiveServer) -> Models:
+    """``models(subcommand, *args)``: ``shipyard models`` on the live server."""
 
     def invoke(subcommand: str, *args: str) -> Result:
         return shipyard("models", subcommand, "--tracking-uri", live_server.url, *args)
@@ -179,17 +177,28 @@ def test_models_versions_table_shows_the_full_approval_status(models: Models, fr
     assert "PendingManualApproval" in result.stdout
 
 
-def test_models_versions_json_gives_each_version_newest_first_with_its_approval(
+def test_models_versions_json_gives_the_approval_of_each_version(
     models: Models, fresh: str
 ) -> None:
     ok(models("reject", fresh, "1"))
 
     found = json_of(models("versions", fresh, "-o", "json"))
 
-    assert [(v["version"], v["approval"]["status"]) for v in found] == [
-        ("2", "PendingManualApproval"),
-        ("1", "Rejected"),
-    ]
+    assert {v["version"]: v["approval"]["status"] for v in found} == {
+        "1": "Rejected",
+        "2": "PendingManualApproval",
+    }
+
+
+def test_models_versions_lists_newest_first_after_an_older_version_changed(
+    models: Models, fresh: str
+) -> None:
+    time.sleep(0.01)  # the change is then later than version 2's creation, to the millisecond
+    ok(models("approve", fresh, "1"))
+
+    found = json_of(models("versions", fresh, "-o", "json"))
+
+    assert [v["version"] for v in found] == ["2", "1"]
 
 
 def test_models_versions_json_gives_aliases_and_stage(
@@ -242,7 +251,7 @@ def test_models_set_alias_to_a_version_that_does_not_exist_fails_with_a_message(
     result = models("set-alias", fresh, "champion", "9")
 
     assert result.exit_code == 1
-    assert "9" in result.stderr
+    assert "version=9" in result.stderr
 
 
 def test_models_alias_history_json_gives_every_move_oldest_first(

@@ -6,6 +6,7 @@ What only a process shows (files created, the URL served, signals, workers) runs
 
 from __future__ import annotations
 
+import signal
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,6 +144,13 @@ def test_server_exits_with_code_zero_on_sigterm(start_server: LaunchServer) -> N
     process = start_server("--port", "0")
 
     assert process.terminate() == 0, process.stderr()
+
+
+def test_server_exits_with_code_zero_on_ctrl_c(start_server: LaunchServer) -> None:
+    # what `--workers 2` does too
+    process = start_server("--port", "0")
+
+    assert process.terminate(signal.SIGINT) == 0, process.stderr()
 
 
 @pytest.fixture(scope="module")

@@ -92,6 +92,8 @@ class SourceResolver:
             return self._from_models(source, parsed.netloc, parsed.path)
         if model_id and not scheme:
             raise self._refuse(source, "a plain path is not a source")
+        if source.startswith(PROXY_ROOT + "//"):
+            raise self._refuse(source, "a host names another server; give the path alone")
         if source.startswith(PROXY_ROOT) or scheme in ("file", "s3"):
             path = self._managed(source, source)
             return ResolvedSource(self.location(path), model_id=model_id)
@@ -100,7 +102,7 @@ class SourceResolver:
     def _from_run(self, source: str, netloc: str, path: str) -> ResolvedSource:
         # runs:/<run id>/<path>, or runs://<run id>/<path> where the id lands in netloc
         if netloc:
-            head, rest = netloc, path
+            head, rest = netloc, path.lstrip("/")
         else:
             head, _, rest = path.lstrip("/").partition("/")
         run_id = check_run_id(head, "source")

@@ -94,8 +94,11 @@ def registered_model_sort_keys(order: Sequence[OrderKey]) -> list[SortKey]:
 
 
 def model_version_sort_keys(order: Sequence[OrderKey]) -> list[SortKey]:
-    """Requested keys, then name ascending and version descending (MLflow's default)."""
+    """Requested keys (MLflow's default: the last updated first), then name ascending and
+    version descending."""
     keys = [SortKey(_VERSION_ATTRIBUTES[item.identifier.key], item.ascending) for item in order]
+    if not keys:
+        keys.append(SortKey(model_versions.c.last_updated_timestamp, ascending=False))
     keys.append(SortKey(registered_models.c.name, ascending=True))
     keys.append(SortKey(model_versions.c.version, ascending=False))
     return keys
