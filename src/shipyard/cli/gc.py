@@ -13,11 +13,11 @@ from shipyard.artifacts import open_artifact_store
 from shipyard.artifacts.store import ArtifactStore
 from shipyard.artifacts.uris import managed_path
 from shipyard.domain.clock import now_ms
-from shipyard.domain.errors import NotFound, ShipyardError
+from shipyard.domain.errors import InvalidParameter, NotFound, ShipyardError
 from shipyard.server.settings import ServerSettings
-from shipyard.store.engine import Database
+from shipyard.store.engine import Database, parse_database_url
 from shipyard.store.gc import GcPlan, Purgeable
-from shipyard.store.migrate import SchemaMismatch
+from shipyard.store.migrate import SchemaMismatch, SchemaState, schema_status
 from shipyard.store.tracking import TrackingStore, prepare_database
 
 _DURATION = re.compile(r"^(\d+)([smhd]?)$")
@@ -31,6 +31,17 @@ def parse_duration(text: str) -> int:
         raise click.BadParameter(f"{text!r} is not a duration such as 30d, 12h, 15m or 0.")
     number, unit = match.groups()
     return int(number) * _UNIT_MS[unit]
+
+
+def _check_exists(uri: str) -> None:
+    """Refuse a database that is not there (gc must not create one)."""
+    parsed = parse_database_url(uri)
+    if parsed.sqlite_path is not None and not parsed.sqlite_path.exists():
+        raise InvalidParameter(
+            f"No tracking database at {parsed.sqlite_path}: check --backend-store-uri."
+        )
+    if schema_status(uri).state is SchemaState.EMPTY:
+        raise InvalidParameter(f"The database {uri} holds no tracking data: check the URI.")
 
 
 def _delete_artifacts(artifacts: ArtifactStore, item: Purgeable, notes: list[str]) -> int:
@@ -106,6 +117,7 @@ def gc_command(
     destination = artifacts_destination or embedded.artifacts_destination
     cutoff = now_ms() - parse_duration(older_than)
     try:
+        _check_exists(uri)
         prepare_database(uri)
         store = TrackingStore(Database(uri), "")
     except (ShipyardError, SchemaMismatch) as exc:

@@ -38,7 +38,9 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: str) ->
     table = Table(*columns, box=None, header_style="bold")
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    Console().print(table)
+    # On a terminal the table fits the window; piped, nothing is cut or wrapped.
+    console = Console() if sys.stdout.isatty() else Console(width=100_000)
+    console.print(table)
 
 
 @contextmanager

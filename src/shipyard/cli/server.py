@@ -33,11 +33,19 @@ def _options(command: Any) -> Any:
     for setting in reversed(SETTINGS):
         if setting.name == "upgrade_db":
             option = click.option(
-                setting.flag, is_flag=True, envvar=setting.envvars, help=setting.help
+                setting.flag,
+                is_flag=True,
+                envvar=setting.envvars,
+                show_envvar=True,
+                help=setting.help,
             )
         elif setting.name == "serve_artifacts":
             option = click.option(
-                setting.flag, default=True, envvar=setting.envvars, help=setting.help
+                setting.flag,
+                default=True,
+                envvar=setting.envvars,
+                show_envvar=True,
+                help=setting.help,
             )
         else:
             option = click.option(
@@ -46,6 +54,7 @@ def _options(command: Any) -> Any:
                 type=_TYPES.get(setting.name, str),
                 default=_DEFAULTS.get(setting.name),
                 envvar=setting.envvars,
+                show_envvar=True,
                 show_default=setting.name in _DEFAULTS,
                 help=setting.help,
             )
@@ -82,7 +91,7 @@ def server(**options: Any) -> None:
     With no options it uses the embedded default: a SQLite database and an artifact folder in
     ~/.shipyard (or $SHIPYARD_HOME), created on first start.
     """
-    from shipyard.server.runner import bind, serve
+    from shipyard.server.runner import bind, prepare, serve
 
     settings = settings_from_options(options)
     logging.basicConfig(
@@ -96,6 +105,11 @@ def server(**options: Any) -> None:
             f"Cannot listen on {settings.host}:{settings.port}: {exc.strerror}. "
             "Pick another --port, or stop whatever is using it."
         ) from exc
+    try:
+        prepare(settings)
+    except (SchemaMismatch, ShipyardError) as exc:
+        sock.close()
+        raise click.ClickException(str(exc)) from exc
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(f"Shipyard {__version__} tracking server")
@@ -103,10 +117,7 @@ def server(**options: Any) -> None:
     mode = "proxied" if settings.serve_artifacts else "clients write directly"
     click.echo(f"  artifacts: {settings.artifacts_destination} ({mode})")
     click.echo(f"  serving:   http://{host}:{port}  (set MLFLOW_TRACKING_URI to this)")
-    try:
-        serve(settings, sock)
-    except (SchemaMismatch, ShipyardError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    serve(settings, sock)
 
 
 def _redact(uri: str) -> str:

@@ -39,12 +39,17 @@ class RegistryClient:
         return found
 
     def versions(self, name: str) -> list[dict[str, Any]]:
-        """Every version of a model, newest first."""
+        """Every version of a model, newest first; ``NotFound`` for an unknown model."""
+        self.get_model(name)
         quoted = name.replace("'", "\\'")
         versions: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            query: dict[str, Any] = {"filter": f"name = '{quoted}'", "max_results": 10000}
+            query: dict[str, Any] = {
+                "filter": f"name = '{quoted}'",
+                "max_results": 10000,
+                "order_by": ["version_number DESC"],
+            }
             if token:
                 query["page_token"] = token
             page = self.http.call("GET", "/model-versions/search", params=query)

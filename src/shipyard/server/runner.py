@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 import time
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -23,6 +24,15 @@ from shipyard.server.app import create_app, open_artifacts, open_store
 from shipyard.server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after a clean shutdown: a stop that
+    was asked for ends the process with status 0, not as killed by the signal."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def _uvicorn_config(settings: ServerSettings) -> uvicorn.Config:
@@ -51,12 +61,16 @@ def bind(settings: ServerSettings) -> socket.socket:
     return sock
 
 
-def serve(settings: ServerSettings, sock: socket.socket) -> None:
-    """Serve on an already bound socket until stopped."""
-    # Prepare the schema and the default experiment once, before any worker starts.
+def prepare(settings: ServerSettings) -> None:
+    """Check (and create, or upgrade if allowed) the database and the artifact store once,
+    before serving: a server that cannot use them fails before it announces an address."""
     open_store(settings, open_artifacts(settings)).close()
+
+
+def serve(settings: ServerSettings, sock: socket.socket) -> None:
+    """Serve on an already bound (and prepared) socket until stopped."""
     if settings.workers <= 1:
-        uvicorn.Server(_uvicorn_config(settings)).run(sockets=[sock])
+        _Server(_uvicorn_config(settings)).run(sockets=[sock])
         return
     _Supervisor(settings, sock).run()
 
@@ -74,7 +88,7 @@ class _Supervisor:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
-                uvicorn.Server(_uvicorn_config(self.settings)).run(sockets=[self.sock])
+                _Server(_uvicorn_config(self.settings)).run(sockets=[self.sock])
             finally:
                 os._exit(0)
         self.children[pid] = slot
