@@ -31,12 +31,12 @@ def mlflow_pointed_at(url: str) -> Iterator[None]:
         env.setenv("MLFLOW_TRACKING_URI", url)
         env.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         env.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+        # The registry follows the tracking URI; mlflow.set_registry_uri would also write
+        # MLFLOW_REGISTRY_URI into os.environ, where it outlives this block.
         mlflow.set_tracking_uri(url)
-        mlflow.set_registry_uri(url)
         try:
             yield
         finally:
-            mlflow.set_registry_uri(None)
             mlflow.set_tracking_uri(None)
 
 

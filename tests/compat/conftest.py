@@ -189,6 +189,10 @@ def mlflow_client_env(tracking_server: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     # mlflow.set_experiment() sets both of these; snapshot them so monkeypatch restores them.
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    # A registry URI left by another test (mlflow.set_registry_uri writes it to os.environ)
+    # would send registry calls to another server.
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    mlflow.set_registry_uri(None)
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
     mlflow.set_tracking_uri(tracking_server)
     yield
