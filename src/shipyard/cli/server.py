@@ -78,6 +78,7 @@ def settings_from_options(options: dict[str, Any]) -> ServerSettings:
         workers=options["workers"],
         upgrade_db=options["upgrade_db"],
         max_body_bytes=options["max_body_bytes"],
+        root_path=options.get("root_path") or "",
         log_level=options["log_level"],
         data_dir=embedded.data_dir,
     )

@@ -33,6 +33,7 @@ from shipyard.server.mlflow_api.routing import openapi_components
 from shipyard.server.model_sources import SourceResolver
 from shipyard.server.permissions import Permission, declare
 from shipyard.server.settings import ServerSettings
+from shipyard.server.ui import install_ui
 from shipyard.store.engine import Database
 from shipyard.store.model_registry import RegistryStore
 from shipyard.store.tracking import TrackingStore, prepare_database
@@ -138,5 +139,6 @@ def create_app(
     install_mlflow_api(app)
     app.include_router(api_artifacts.router)
     app.include_router(api_registry.router)
+    install_ui(app)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app

@@ -46,6 +46,7 @@ def _uvicorn_config(settings: ServerSettings) -> uvicorn.Config:
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         lifespan="on",
         timeout_keep_alive=30,
+        root_path=settings.root_path.rstrip("/"),
         server_header=False,
     )
 

@@ -88,6 +88,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SHIPYARD_MAX_BODY_BYTES",
         "Largest JSON request body accepted, in bytes (log-batch is held to MLflow's 1 MB).",
     ),
+    Setting(
+        "root_path",
+        "--root-path",
+        "SHIPYARD_ROOT_PATH",
+        "Path prefix when served behind a reverse proxy under a sub-path, e.g. /shipyard.",
+    ),
     Setting("log_level", "--log-level", "SHIPYARD_LOG_LEVEL", "debug, info, warning or error."),
 )
 
@@ -105,6 +111,7 @@ class ServerSettings:
     s3_endpoint_url: str | None = None
     upgrade_db: bool = False
     max_body_bytes: int = 16 * 1024 * 1024
+    root_path: str = ""
     log_level: str = "info"
     data_dir: Path = field(default_factory=default_data_dir)
 
