@@ -19,7 +19,7 @@ from typing import Any
 from shipyard.client.http import tracking_uri as default_tracking_uri
 from shipyard.client.rest import RestTracking
 from shipyard.domain.clock import now_ms
-from shipyard.domain.entities import Metric, Run, RunStatus
+from shipyard.domain.entities import Experiment, LifecycleStage, Metric, Run, RunStatus
 from shipyard.domain.errors import InvalidParameter
 
 PARENT_RUN_TAG = "mlflow.parentRunId"
@@ -65,13 +65,21 @@ def set_experiment(name: str | None = None, experiment_id: str | None = None) ->
     """Make an experiment current, creating it by name if needed; return its id."""
     global _experiment_id
     client = backend()
+    found: Experiment | None
     if experiment_id is not None:
-        _experiment_id = client.get_experiment(experiment_id).experiment_id
+        found = client.get_experiment(experiment_id)
     elif name:
         found = client.find_experiment_by_name(name)
-        _experiment_id = found.experiment_id if found else client.create_experiment(name)
+        if found is None:
+            _experiment_id = client.create_experiment(name)
+            return _experiment_id
     else:
         raise InvalidParameter("set_experiment needs a name or an experiment_id.")
+    if found.lifecycle_stage is not LifecycleStage.ACTIVE:
+        raise InvalidParameter(
+            f"Cannot set a deleted experiment ({found.name!r}) as current: restore it first."
+        )
+    _experiment_id = found.experiment_id
     return _experiment_id
 
 

@@ -330,6 +330,7 @@ ENVIRONMENT_SAMPLES: dict[str, tuple[str, object]] = {
     "workers": ("3", 3),
     "upgrade_db": ("true", True),
     "max_body_bytes": ("2048", 2048),
+    "root_path": ("/shipyard", "/shipyard"),
     "log_level": ("debug", "debug"),
 }
 EVERY_ENVVAR = [(envvar, setting.name) for setting in SETTINGS for envvar in setting.envvars]

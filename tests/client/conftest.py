@@ -11,16 +11,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from compat.conftest import (  # noqa: F401  (fixtures, registered by being imported here)
-    client,
-    experiment_id,
-    mlflow_client_env,
-    target,
-    tracking_server,
-    unique_name,
-)
+import compat.conftest as compat
 from shipyard import fluent
 from shipyard.domain.entities import RunStatus
+
+# The compat suite's fixtures, registered for this folder by being bound here.
+target = compat.target
+tracking_server = compat.tracking_server
+mlflow_client_env = compat.mlflow_client_env
+client = compat.client
+unique_name = compat.unique_name
+experiment_id = compat.experiment_id
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,16 @@ import pytest
 from mlflow import MlflowClient
 
 from shipyard import fluent
-from shipyard.domain.errors import InvalidParameter
+from shipyard.client.http import ServerUnreachable
+from shipyard.domain.errors import InvalidParameter, NotFound
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def test_start_run_as_a_context_manager_ends_the_run_finished_with_an_end_time(
@@ -369,3 +379,91 @@ def test_set_tracking_uri_points_the_fluent_api_at_that_server(tracking_server: 
     fluent.set_tracking_uri(f"{tracking_server}/")
 
     assert fluent.get_tracking_uri() == tracking_server
+
+
+def test_end_run_with_a_status_records_that_status(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    run = fluent.start_run(experiment_id=experiment_id)
+
+    fluent.end_run("KILLED")
+
+    info = client.get_run(run.info.run_id).info
+    assert (info.status, info.end_time is not None) == ("KILLED", True)
+    assert fluent.active_run() is None
+
+
+def test_start_run_tags_the_run_with_its_user_and_local_source(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    with fluent.start_run(experiment_id=experiment_id) as run:
+        pass
+
+    tags = client.get_run(run.info.run_id).data.tags
+    assert tags["mlflow.source.type"] == "LOCAL"
+    assert tags["mlflow.user"]
+    assert tags["mlflow.source.name"]
+
+
+def test_start_run_in_an_unknown_experiment_is_not_found_and_leaves_no_active_run() -> None:
+    with pytest.raises(NotFound, match="999999"):
+        fluent.start_run(experiment_id="999999")
+
+    assert fluent.active_run() is None
+
+
+def test_set_experiment_by_the_name_of_a_deleted_experiment_is_refused(
+    client: MlflowClient, unique_name: Callable[[str], str]
+) -> None:
+    # mlflow.set_experiment refuses it too: runs could not be created there.
+    name = unique_name("fluent-deleted-experiment")
+    client.delete_experiment(client.create_experiment(name))
+
+    with pytest.raises(InvalidParameter, match="deleted"):
+        fluent.set_experiment(name)
+
+
+def test_the_mlflow_experiment_id_variable_picks_the_experiment_of_new_runs(
+    client: MlflowClient, experiment_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", experiment_id)
+
+    with fluent.start_run() as run:
+        pass
+
+    assert client.get_run(run.info.run_id).info.experiment_id == experiment_id
+
+
+def test_set_experiment_outranks_the_mlflow_experiment_name_variable(
+    client: MlflowClient,
+    experiment_id: str,
+    unique_name: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", unique_name("fluent-env-loses"))
+    fluent.set_experiment(experiment_id=experiment_id)
+
+    with fluent.start_run() as run:
+        pass
+
+    assert client.get_run(run.info.run_id).info.experiment_id == experiment_id
+
+
+def test_without_set_tracking_uri_the_fluent_api_follows_mlflow_tracking_uri(
+    client: MlflowClient, experiment_id: str, tracking_server: str
+) -> None:
+    # The compat fixtures point $MLFLOW_TRACKING_URI at the live server.
+    fluent.set_tracking_uri(None)
+
+    with fluent.start_run(experiment_id=experiment_id) as run:
+        pass
+
+    assert fluent.get_tracking_uri() == tracking_server
+    assert client.get_run(run.info.run_id).info.status == "FINISHED"
+
+
+def test_set_tracking_uri_moves_the_fluent_api_to_the_new_address(unused_port: int) -> None:
+    fluent.set_tracking_uri(f"http://127.0.0.1:{unused_port}")
+
+    with pytest.raises(ServerUnreachable, match=f"127.0.0.1:{unused_port}"):
+        fluent.start_run()

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.uris import PROXY_ROOT, managed_path
 from shipyard.client.http import TrackingHTTP, raise_for_error
-from shipyard.domain.errors import InvalidParameter
+from shipyard.domain.errors import InvalidParameter, NotFound
 
 CHUNK = 1024 * 1024
 Progress = Callable[[int], None]
@@ -46,7 +46,7 @@ class ArtifactFolder:
     def __init__(self, http: TrackingHTTP, root: str) -> None:
         self.http = http
         self.root = safe_relative_path(root)
-        self.label = self.root or "the artifact root"
+        self.label = f"mlflow-artifacts:/{self.root}" if self.root else "the artifact root"
 
     def _url(self, path: str) -> str:
         return f"{PROXY}/artifacts/{quote(join(self.root, path))}"
@@ -140,7 +140,8 @@ class ArtifactFolder:
             listing_parent = self.list(posixpath.dirname(source)) if source else []
             match = [f for f in listing_parent if f.path == source and not f.is_dir]
             if not match:
-                raise InvalidParameter(f"No artifacts at {path!r} in {self.label}.")
+                where = f"{path!r} in {self.label}" if path else self.label
+                raise NotFound(f"No artifacts at {where}: nothing has been stored there.")
             files = match
             source = posixpath.dirname(source)
         targets = []

@@ -69,19 +69,26 @@ def log_model(
     """Save ``model`` with ``save`` (a flavor's ``save_model``), log it, optionally register it."""
     from shipyard.models.mlmodel import MLmodel
 
+    # As MLflow does, the model carries its run's params, overridden by those given here.
+    all_params = dict(client.get_run(run_id).params) if run_id else {}
+    all_params.update({k: str(v) for k, v in (params or {}).items()})
+    text_tags = {k: str(v) for k, v in (tags or {}).items()}
     logged = client.create_logged_model(
         experiment_id,
         name=name,
         source_run_id=run_id,
         model_type=model_type,
-        params={k: str(v) for k, v in (params or {}).items()},
-        tags={k: str(v) for k, v in (tags or {}).items()},
+        params=all_params,
+        tags=text_tags,
     )
     try:
         with tempfile.TemporaryDirectory(prefix="shipyard-log-model-") as scratch:
             package = Path(scratch) / name.replace("/", "_")
             card = MLmodel(
-                model_id=logged.model_id, run_id=run_id, artifact_path=logged.artifact_uri
+                model_id=logged.model_id,
+                model_uuid=logged.model_id,  # MLflow 3 writes the model id here too
+                run_id=run_id,
+                artifact_path=logged.artifact_uri,
             )
             written = save(model, package, mlmodel=card, **save_options)
             client.upload(package, logged.artifact_uri)
@@ -99,6 +106,7 @@ def log_model(
             f"models:/{logged.model_id}",
             run_id=run_id,
             model_id=logged.model_id,
+            tags=text_tags,
         ).version
     return ModelInfo(
         model_id=logged.model_id,
@@ -111,19 +119,32 @@ def log_model(
     )
 
 
-def _download(client: RestTracking, artifact_uri: str, path: str = "") -> Path:
+def _download(client: RestTracking, artifact_uri: str, path: str = "", depth: int = 0) -> Path:
+    if artifact_uri.startswith(("runs:", "models:")):
+        # A stock MLflow server answers get-download-uri with the version's source as given.
+        if depth > 3:
+            raise InvalidParameter(f"The model location {artifact_uri} refers back to itself.")
+        return local_copy(artifact_uri, client, depth=depth + 1)
+    parsed = urlparse(artifact_uri)
+    if parsed.scheme == "mlflow-artifacts" and parsed.netloc:
+        server = urlparse(client.uri).netloc
+        if parsed.netloc != server:
+            raise InvalidParameter(
+                f"{artifact_uri} names another server ({parsed.netloc}); set the tracking URI "
+                f"to http://{parsed.netloc} to load it."
+            )
     destination = Path(tempfile.mkdtemp(prefix="shipyard-model-"))
     client.download(artifact_uri, path, destination)
     return destination
 
 
 def _version_location(client: RestTracking, reference: str) -> str:
+    # Names are taken as written (no percent-decoding), as MLflow's client does.
     if "@" in reference:
         name, alias = reference.split("@", 1)
-        version = client.get_model_version_by_alias(unquote(name), alias)
+        version = client.get_model_version_by_alias(name, alias)
         return client.get_download_uri(version.name, str(version.version))
     name, _, selector = reference.partition("/")
-    name = unquote(name)
     if not selector or "/" in selector:
         raise InvalidParameter(
             f"Invalid model URI models:/{reference}: use models:/<name>/<version>, "
@@ -140,23 +161,23 @@ def _version_location(client: RestTracking, reference: str) -> str:
     return client.get_download_uri(newest.name, str(newest.version))
 
 
-def _run_package(client: RestTracking, run_id: str, path: str) -> Path:
+def _run_package(client: RestTracking, run_id: str, path: str, depth: int) -> Path:
     run = client.get_run(run_id)
     folder = client.folder(run.info.artifact_uri)
     inside = path.strip("/")
     names = {posixpath.basename(entry.path) for entry in folder.list(inside)} if inside else set()
     if "MLmodel" in names:
-        return _download(client, run.info.artifact_uri, inside)
+        return _download(client, run.info.artifact_uri, inside, depth)
     logged = client.find_logged_model(run.info.experiment_id, inside, run_id)
     if logged is None:
         raise NotFound(
             f"No model at runs:/{run_id}/{inside}: the run has neither a package in that "
             f"artifact folder nor a logged model named {inside!r}."
         )
-    return _download(client, logged.artifact_uri)
+    return _download(client, logged.artifact_uri, depth=depth)
 
 
-def local_copy(model_uri: str, client: RestTracking | None = None) -> Path:
+def local_copy(model_uri: str, client: RestTracking | None = None, depth: int = 0) -> Path:
     """A local directory holding the package ``model_uri`` names (downloaded if remote)."""
     parsed = urlparse(model_uri)
     if parsed.scheme in ("", "file") or os.path.isdir(model_uri):
@@ -171,13 +192,14 @@ def local_copy(model_uri: str, client: RestTracking | None = None) -> Path:
     reference = (parsed.netloc + parsed.path).strip("/")
     if parsed.scheme == "runs":
         run_id, _, inside = reference.partition("/")
-        return _run_package(client, run_id, inside)
+        return _run_package(client, run_id, inside, depth)
     if parsed.scheme == "models":
         if reference.startswith("m-") and "/" not in reference:
-            return _download(client, client.get_logged_model(reference).artifact_uri)
-        return _download(client, _version_location(client, reference))
+            logged = client.get_logged_model(reference)
+            return _download(client, logged.artifact_uri, depth=depth)
+        return _download(client, _version_location(client, reference), depth=depth)
     if parsed.scheme == "mlflow-artifacts":
-        return _download(client, model_uri)
+        return _download(client, model_uri, depth=depth)
     raise InvalidParameter(
         f"Cannot load a model from {model_uri!r}: use a local path, runs:/, models:/ or "
         "mlflow-artifacts:/ URI."
