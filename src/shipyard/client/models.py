@@ -204,3 +204,47 @@ def local_copy(model_uri: str, client: RestTracking | None = None, depth: int = 
         f"Cannot load a model from {model_uri!r}: use a local path, runs:/, models:/ or "
         "mlflow-artifacts:/ URI."
     )
+
+
+def flavor_api(
+    flavor: Any, model_argument: str
+) -> tuple[SaveFn, Callable[..., ModelInfo], Callable[[str], Any]]:
+    """``save_model``, ``log_model`` and ``load_model`` of a public flavor module, built around
+    the flavor's own ``save_model`` and ``load_model`` (``model_argument`` names the model
+    parameter in the docs)."""
+
+    def log(
+        model: Any,
+        name: str = "model",
+        *,
+        input_example: Any = None,
+        signature: Any = None,
+        registered_model_name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> ModelInfo:
+        from shipyard import fluent
+
+        info: ModelInfo = fluent.log_model_with(
+            flavor.save_model,
+            model,
+            name,
+            input_example=input_example,
+            signature=signature,
+            registered_model_name=registered_model_name,
+            params=params,
+            tags=tags,
+            **options,
+        )
+        return info
+
+    def load(model_uri: str) -> Any:
+        return flavor.load_model(local_copy(model_uri))
+
+    log.__doc__ = (
+        f"Log a model (``{model_argument}``) to the active run, or the current experiment, and "
+        "register a version with ``registered_model_name``."
+    )
+    load.__doc__ = "The native model object of a package at a local path or a model URI."
+    return flavor.save_model, log, load

@@ -338,7 +338,8 @@ def search_logged_models(
     query_id = paging.fingerprint(
         "logged-models", sorted(ids), filter_string or "", datasets, order_by
     )
-    position = paging.decode_token(page_token, query_id) if page_token else None
+    if page_token:
+        paging.decode_token(page_token, query_id)  # a bad token is refused even with no ids
     if not ids:
         return Page([], None)
     stmt = select(*_COLUMNS, *paging.sort_columns(keys)).where(
@@ -347,11 +348,7 @@ def search_logged_models(
     )
     if condition is not None:
         stmt = stmt.where(condition)
-    if position is not None:
-        stmt = stmt.where(paging.after_position(keys, position))
-    rows = conn.execute(stmt.order_by(*paging.order_by(keys)).limit(limit + 1)).all()
-    token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        token = paging.encode_token(paging.position_of(keys, rows[-1]), query_id)
+    rows, token = paging.fetch_page(
+        conn, stmt, keys, limit=limit, query=query_id, page_token=page_token
+    )
     return Page(_assemble(conn, rows), token)

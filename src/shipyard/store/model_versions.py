@@ -245,11 +245,7 @@ def search_model_versions(
     )
     if condition is not None:
         stmt = stmt.where(condition)
-    if page_token:
-        stmt = stmt.where(paging.after_position(keys, paging.decode_token(page_token, query_id)))
-    rows = conn.execute(stmt.order_by(*paging.order_by(keys)).limit(limit + 1)).all()
-    token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        token = paging.encode_token(paging.position_of(keys, rows[-1]), query_id)
+    rows, token = paging.fetch_page(
+        conn, stmt, keys, limit=limit, query=query_id, page_token=page_token
+    )
     return Page(versions_from_rows(conn, rows), token)

@@ -25,7 +25,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, or_, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    false,
+    literal,
+    or_,
+    tuple_,
+)
 
 from shipyard.domain.errors import InvalidParameter
 
@@ -175,6 +185,26 @@ def position_of(keys: Sequence[SortKey], row: Sequence[Any]) -> list[list[Any]]:
         position.append(key.position_of(values[: key.width]))
         values = values[key.width :]
     return position
+
+
+def fetch_page(
+    conn: Connection,
+    stmt: Select[Any],
+    keys: Sequence[SortKey],
+    *,
+    limit: int,
+    query: str,
+    page_token: str | None,
+) -> tuple[list[Any], str | None]:
+    """One page of ``stmt`` (which selects ``sort_columns(keys)`` last) after ``page_token``:
+    the rows, and the token of the next page (None on the last)."""
+    if page_token:
+        stmt = stmt.where(after_position(keys, decode_token(page_token, query)))
+    rows = list(conn.execute(stmt.order_by(*order_by(keys)).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_token(position_of(keys, rows[-1]), query)
 
 
 def fingerprint(*parts: Any) -> str:

@@ -359,7 +359,8 @@ def search_runs(
     query_id = paging.fingerprint(
         "runs", sorted(ids), view_type, filter_string or "", list(order_by or [])
     )
-    position = paging.decode_token(page_token, query_id) if page_token else None
+    if page_token:
+        paging.decode_token(page_token, query_id)  # a bad token is refused even with no ids
     if not ids:
         return Page([], None)
     stmt = (
@@ -369,11 +370,7 @@ def search_runs(
     )
     if condition is not None:
         stmt = stmt.where(condition)
-    if position is not None:
-        stmt = stmt.where(paging.after_position(order.keys, position))
-    rows = conn.execute(stmt.order_by(*paging.order_by(order.keys)).limit(limit + 1)).all()
-    token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        token = paging.encode_token(paging.position_of(order.keys, rows[-1]), query_id)
+    rows, token = paging.fetch_page(
+        conn, stmt, order.keys, limit=limit, query=query_id, page_token=page_token
+    )
     return Page(assemble_runs(conn, rows), token)

@@ -48,10 +48,9 @@ def _search(request: m.SearchExperiments, store: Store) -> Response:
         max_results=request.max_results,
         page_token=request.page_token or None,
     )
-    payload: dict[str, object] = {"experiments": [wire.experiment(e) for e in page.items]}
-    if page.next_page_token:
-        payload["next_page_token"] = page.next_page_token
-    return wire.json_response(payload)
+    return wire.page_response(
+        "experiments", [wire.experiment(e) for e in page.items], page.next_page_token
+    )
 
 
 @router.route("POST", "/experiments/search", permission=Permission.EXPERIMENTS_READ)

@@ -58,10 +58,9 @@ def search_logged_models(body: m.SearchLoggedModels, store: Store) -> Response:
         ],
         page_token=body.page_token or None,
     )
-    payload: dict[str, object] = {"models": [wire.logged_model(x) for x in page.items]}
-    if page.next_page_token:
-        payload["next_page_token"] = page.next_page_token
-    return wire.json_response(payload)
+    return wire.page_response(
+        "models", [wire.logged_model(x) for x in page.items], page.next_page_token
+    )
 
 
 @router.route("GET", "/logged-models/{model_id}", permission=Permission.EXPERIMENTS_READ)

@@ -24,10 +24,7 @@ def get_metric_history(query: Annotated[m.GetMetricHistory, Query()], store: Sto
         max_results=query.max_results,
         page_token=query.page_token or None,
     )
-    payload: dict[str, object] = {"metrics": wire.metrics(page.items)}
-    if page.next_page_token:
-        payload["next_page_token"] = page.next_page_token
-    return wire.json_response(payload)
+    return wire.page_response("metrics", wire.metrics(page.items), page.next_page_token)
 
 
 @router.route("GET", "/metrics/get-history-bulk-interval", permission=Permission.EXPERIMENTS_READ)

@@ -90,10 +90,7 @@ def search_runs(body: m.SearchRuns, store: Store) -> Response:
         order_by=body.order_by,
         page_token=body.page_token or None,
     )
-    payload: dict[str, object] = {"runs": [wire.run(run) for run in page.items]}
-    if page.next_page_token:
-        payload["next_page_token"] = page.next_page_token
-    return wire.json_response(payload)
+    return wire.page_response("runs", [wire.run(run) for run in page.items], page.next_page_token)
 
 
 @router.route("POST", "/runs/log-metric", permission=Permission.EXPERIMENTS_EDIT)

@@ -43,6 +43,14 @@ def json_response(payload: Mapping[str, Any], status_code: int = 200) -> Respons
 EMPTY = json_response({})
 
 
+def page_response(key: str, items: list[dict[str, Any]], token: str | None) -> Response:
+    """A search page: ``{key: items, "next_page_token": token}`` (no token on the last)."""
+    payload: dict[str, Any] = {key: items}
+    if token:
+        payload["next_page_token"] = token
+    return json_response(payload)
+
+
 _MAX_DOUBLE = sys.float_info.max
 
 
