@@ -73,7 +73,7 @@ class Server:
 
     def __init__(self, spec: ServerSpec, *, startup_timeout: float) -> None:
         self.spec = spec
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"bench-{spec.name}-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"trackbench-{spec.name}-"))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.argv = spec.argv(port=self.port, tmp=self.workdir)
