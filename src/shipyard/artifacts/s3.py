@@ -33,8 +33,14 @@ MAX_PARTS = 10000
 
 
 def _client(endpoint_url: str | None) -> Any:
-    import boto3
-    from botocore.config import Config
+    try:
+        import boto3
+        from botocore.config import Config
+    except ModuleNotFoundError as exc:
+        raise InvalidParameter(
+            "S3 artifact storage needs boto3, which comes with the server install: "
+            "pip install 'shipyard[server]'"
+        ) from exc
 
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, signature_version="s3v4")
     return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,19 @@ def settings_from_options(options: dict[str, Any]) -> ServerSettings:
     )
 
 
+SERVER_MODULES = ("fastapi", "uvicorn", "jinja2", "pydantic")
+
+
+def require_server_install() -> None:
+    """Stop with what to run when the server's dependencies (the ``server`` extra) are missing."""
+    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"The server needs {', '.join(missing)}, which `pip install shipyard` leaves out "
+            "(it installs the client). Install the server with: pip install 'shipyard[server]'"
+        )
+
+
 @click.command()
 @_options
 def server(**options: Any) -> None:
@@ -92,6 +106,7 @@ def server(**options: Any) -> None:
     With no options it uses the embedded default: a SQLite database and an artifact folder in
     ~/.shipyard (or $SHIPYARD_HOME), created on first start.
     """
+    require_server_install()
     from shipyard.server.runner import bind, prepare, serve
 
     settings = settings_from_options(options)

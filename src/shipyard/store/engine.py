@@ -16,6 +16,7 @@ read transaction, ``write(fn)`` in a write transaction. What differs underneath:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import queue
 import threading
@@ -82,6 +83,11 @@ def parse_database_url(uri: str) -> DatabaseURL:
         path = Path(unquote(database)).expanduser()
         return DatabaseURL(f"sqlite:///{path}", "sqlite", path)
     if backend in ("postgresql", "postgres"):
+        if importlib.util.find_spec("psycopg") is None:
+            raise InvalidParameter(
+                "A PostgreSQL backend store needs the psycopg driver, which comes with the "
+                "server install: pip install 'shipyard[server]'"
+            )
         url = url.set(drivername="postgresql+psycopg")
         return DatabaseURL(url.render_as_string(hide_password=False), "postgresql")
     raise InvalidParameter(

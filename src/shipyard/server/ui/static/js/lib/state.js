@@ -1,16 +1,54 @@
 // Page state that survives reloads and can be shared as a link: kept in the URL's query
 // string, with the last state of each scope remembered in localStorage.
+//
+// A link is the whole state: when the URL names any of a scope's keys, the keys it leaves
+// out are at their defaults (writeState drops defaults from the URL), so the receiver sees
+// what the sender saw. Only a bare URL restores the viewer's own remembered state.
+
+function parseValue(raw, fallback) {
+  if (typeof fallback === "string") return raw;
+  try {
+    const value = JSON.parse(raw);
+    const sameShape =
+      Array.isArray(fallback) === Array.isArray(value) &&
+      (fallback === null || typeof value === typeof fallback);
+    return sameShape ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function remembered(scope) {
+  try {
+    const value = JSON.parse(localStorage.getItem(`shipyard.state.${scope}`) || "{}");
+    return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
 
 export function readState(scope, defaults) {
-  const url = new URL(window.location.href);
-  const stored = JSON.parse(localStorage.getItem(`shipyard.state.${scope}`) || "{}");
-  const state = { ...defaults, ...stored };
-  for (const key of Object.keys(defaults)) {
-    if (!url.searchParams.has(key)) continue;
-    const raw = url.searchParams.get(key);
-    state[key] = typeof defaults[key] === "string" ? raw : JSON.parse(raw);
+  const params = new URL(window.location.href).searchParams;
+  const keys = Object.keys(defaults);
+  const fromLink = keys.some((key) => params.has(key));
+  const state = { ...defaults };
+  if (!fromLink) {
+    const stored = remembered(scope);
+    for (const key of keys) {
+      if (key in stored) state[key] = parseValue(JSON.stringify(stored[key]), defaults[key]);
+    }
+    return state;
+  }
+  for (const key of keys) {
+    if (params.has(key)) state[key] = parseValue(params.get(key), defaults[key]);
   }
   return state;
+}
+
+// Percent-encode a query component but keep the characters that read well in a link
+// (commas separating ids, colons and slashes in keys) as they are.
+function encodeComponent(text) {
+  return encodeURIComponent(text).replace(/%2C/gi, ",").replace(/%3A/gi, ":").replace(/%2F/gi, "/");
 }
 
 export function writeState(scope, state, defaults) {
@@ -21,5 +59,7 @@ export function writeState(scope, state, defaults) {
     if (isDefault) url.searchParams.delete(key);
     else url.searchParams.set(key, typeof value === "string" ? value : JSON.stringify(value));
   }
+  const pairs = [...url.searchParams].map(([k, v]) => `${encodeComponent(k)}=${encodeComponent(v)}`);
+  url.search = pairs.length ? `?${pairs.join("&")}` : "";
   window.history.replaceState(null, "", url);
 }
