@@ -25,7 +25,7 @@ def test_every_server_setting_is_documented(setting: Setting) -> None:
 
 def test_readme_opens_with_the_install_and_test_commands() -> None:
     blocks = README.read_text().split("```")
-    assert "pip install \".[server]\" && shipyard server" in blocks[1]
+    assert 'pip install ".[server]" && shipyard server' in blocks[1]
     assert 'pip install -e ".[test]"' in blocks[3] and "pytest" in blocks[3]
     assert "apt-get install -y chromium" in blocks[3], "the browser tests need Debian's chromium"
 
