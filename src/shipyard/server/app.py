@@ -27,6 +27,8 @@ from shipyard.artifacts import open_artifact_store
 from shipyard.artifacts.store import ArtifactStore
 from shipyard.server.api import artifacts as api_artifacts
 from shipyard.server.api import registry as api_registry
+from shipyard.server.api import registry_views
+from shipyard.server.api import runs_table as api_runs_table
 from shipyard.server.body_limit import BodyLimit
 from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
 from shipyard.server.mlflow_api.routing import openapi_components
@@ -139,6 +141,8 @@ def create_app(
     install_mlflow_api(app)
     app.include_router(api_artifacts.router)
     app.include_router(api_registry.router)
+    app.include_router(api_runs_table.router)
+    app.include_router(registry_views.router)
     install_ui(app)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app

@@ -21,8 +21,11 @@ from shipyard.server.permissions import Permission, declare
 TEMPLATES = Path(__file__).parent / "templates"
 
 # Scripts from this server only; Plotly needs inline styles; previews use blob: URLs.
+# 'unsafe-eval': Plotly's WebGL traces (parallel coordinates) compile their shader programs
+# with Function(); without it they fail silently with "WebGL is not supported". No inline
+# script is allowed, and the UI itself never evaluates strings.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )

@@ -9,9 +9,10 @@ function parseValue(raw, fallback) {
   if (typeof fallback === "string") return raw;
   try {
     const value = JSON.parse(raw);
+    if (fallback === null) return value; // a null default takes any value
     const sameShape =
       Array.isArray(fallback) === Array.isArray(value) &&
-      (fallback === null || typeof value === typeof fallback);
+      typeof value === typeof fallback;
     return sameShape ? value : fallback;
   } catch {
     return fallback;
