@@ -2,12 +2,14 @@
 
 ``log_model`` logs to the active run (MLflow 3's logged models), optionally registering a
 version; ``load_model`` takes a local path or a ``runs:/``, ``models:/`` or
-``mlflow-artifacts:/`` URI and returns the native model object.
+``mlflow-artifacts:/`` URI and returns the native model object. ``autolog`` logs training
+calls without logging code (docs/autologging.md).
 """
 
+from shipyard.autologging.sklearn import autolog
 from shipyard.client.models import ModelInfo, flavor_api
 from shipyard.models.flavors import sklearn as _flavor
 
-__all__ = ["ModelInfo", "load_model", "log_model", "save_model"]
+__all__ = ["ModelInfo", "autolog", "load_model", "log_model", "save_model"]
 
 save_model, log_model, load_model = flavor_api(_flavor, "sk_model")
