@@ -308,7 +308,7 @@ def test_set_experiment_by_name_creates_the_experiment(
 ) -> None:
     name = unique_name("fluent-new-experiment")
 
-    experiment_id = fluent.set_experiment(name)
+    experiment_id = fluent.set_experiment(name).experiment_id
 
     created = client.get_experiment_by_name(name)
     assert created is not None
@@ -321,13 +321,13 @@ def test_set_experiment_by_the_name_of_an_existing_experiment_selects_it(
     name = unique_name("fluent-existing-experiment")
     existing = client.create_experiment(name)
 
-    assert fluent.set_experiment(name) == existing
+    assert fluent.set_experiment(name).experiment_id == existing
 
 
 def test_runs_started_after_set_experiment_land_in_that_experiment(
     client: MlflowClient, unique_name: Callable[[str], str]
 ) -> None:
-    experiment_id = fluent.set_experiment(unique_name("fluent-current-experiment"))
+    experiment_id = fluent.set_experiment(unique_name("fluent-current-experiment")).experiment_id
 
     with fluent.start_run() as run:
         pass

@@ -10,30 +10,22 @@ import builtins
 import os
 import posixpath
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.uris import PROXY_ROOT, managed_path
+from shipyard.client.backend import Progress, RemoteFile
 from shipyard.client.http import TrackingHTTP, raise_for_error
 from shipyard.domain.errors import InvalidParameter, NotFound
 
+__all__ = ["ArtifactFolder", "Progress", "RemoteFile", "RunArtifacts"]
+
 CHUNK = 1024 * 1024
-Progress = Callable[[int], None]
 
 PROXY = "/api/2.0/mlflow-artifacts"
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteFile:
-    """A file or folder among a run's artifacts."""
-
-    path: str
-    is_dir: bool
-    size: int | None
 
 
 def _ignore(_: int) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from shipyard.client.backend import TransientError
 from shipyard.domain import errors
 
 DEFAULT_TRACKING_URI = "http://127.0.0.1:5000"
@@ -39,10 +40,24 @@ def tracking_uri(explicit: str | None = None) -> str:
     ).rstrip("/")
 
 
-class ServerUnreachable(errors.ShipyardError):
-    """No tracking server answered at the URI."""
+class ServerUnreachable(TransientError):
+    """No tracking server answered at the URI (refused, reset, timed out)."""
 
     code = "unreachable"
+
+
+class ServerBusy(TransientError):
+    """The server answered 429 or 5xx: the same request may succeed later."""
+
+    code = "server_busy"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+        # 429, 502, 503, 504: the server (or a proxy in front) cannot answer now, so waiting
+        # helps; another 5xx may be this request failing, so it is tried a few times only.
+        if status not in (429, 502, 503, 504):
+            self.attempts = 5
 
 
 def raise_for_error(response: httpx.Response) -> None:
@@ -53,6 +68,14 @@ def raise_for_error(response: httpx.Response) -> None:
         body: Any = response.json()
     except ValueError:
         body = None
+    status = response.status_code
+    if status == 429 or status >= 500:
+        detail = body.get("message") if isinstance(body, dict) else response.text[:300]
+        raise ServerBusy(
+            f"{response.request.method} {response.request.url.path} failed with HTTP "
+            f"{status}: {detail}",
+            status,
+        )
     if isinstance(body, dict) and "error_code" in body:
         kind = _FROM_MLFLOW.get(str(body["error_code"]), errors.ShipyardError)
         raise kind(str(body.get("message", body["error_code"])))

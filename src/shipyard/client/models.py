@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from shipyard.client.rest import RestTracking
+from shipyard.client.backend import TrackingBackend
 from shipyard.domain.entities import LoggedModelStatus
 from shipyard.domain.errors import InvalidParameter, NotFound
 from shipyard.domain.registry import Stage
@@ -53,7 +53,7 @@ SaveFn = Callable[..., Any]
 
 
 def log_model(
-    client: RestTracking,
+    client: TrackingBackend,
     *,
     experiment_id: str,
     run_id: str | None,
@@ -119,7 +119,7 @@ def log_model(
     )
 
 
-def _download(client: RestTracking, artifact_uri: str, path: str = "", depth: int = 0) -> Path:
+def _download(client: TrackingBackend, artifact_uri: str, path: str = "", depth: int = 0) -> Path:
     if artifact_uri.startswith(("runs:", "models:")):
         # A stock MLflow server answers get-download-uri with the version's source as given.
         if depth > 3:
@@ -138,7 +138,7 @@ def _download(client: RestTracking, artifact_uri: str, path: str = "", depth: in
     return destination
 
 
-def _version_location(client: RestTracking, reference: str) -> str:
+def _version_location(client: TrackingBackend, reference: str) -> str:
     # Names are taken as written (no percent-decoding), as MLflow's client does.
     if "@" in reference:
         name, alias = reference.split("@", 1)
@@ -161,11 +161,14 @@ def _version_location(client: RestTracking, reference: str) -> str:
     return client.get_download_uri(newest.name, str(newest.version))
 
 
-def _run_package(client: RestTracking, run_id: str, path: str, depth: int) -> Path:
+def _run_package(client: TrackingBackend, run_id: str, path: str, depth: int) -> Path:
     run = client.get_run(run_id)
-    folder = client.folder(run.info.artifact_uri)
     inside = path.strip("/")
-    names = {posixpath.basename(entry.path) for entry in folder.list(inside)} if inside else set()
+    names = (
+        {posixpath.basename(e.path) for e in client.list_artifacts(run.info.artifact_uri, inside)}
+        if inside
+        else set()
+    )
     if "MLmodel" in names:
         return _download(client, run.info.artifact_uri, inside, depth)
     logged = client.find_logged_model(run.info.experiment_id, inside, run_id)
@@ -177,7 +180,7 @@ def _run_package(client: RestTracking, run_id: str, path: str, depth: int) -> Pa
     return _download(client, logged.artifact_uri, depth=depth)
 
 
-def local_copy(model_uri: str, client: RestTracking | None = None, depth: int = 0) -> Path:
+def local_copy(model_uri: str, client: TrackingBackend | None = None, depth: int = 0) -> Path:
     """A local directory holding the package ``model_uri`` names (downloaded if remote)."""
     parsed = urlparse(model_uri)
     if parsed.scheme in ("", "file") or os.path.isdir(model_uri):

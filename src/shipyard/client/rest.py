@@ -13,17 +13,21 @@ from typing import Any
 
 from shipyard.artifacts.uris import PROXY_ROOT, managed_path
 from shipyard.client import wire
-from shipyard.client.artifacts import ArtifactFolder, Progress
+from shipyard.client.artifacts import ArtifactFolder
+from shipyard.client.backend import Progress, RemoteFile
 from shipyard.client.http import TrackingHTTP
 from shipyard.domain.clock import now_ms
 from shipyard.domain.entities import (
+    DatasetInput,
     Experiment,
     LoggedModel,
     LoggedModelStatus,
     Metric,
+    Page,
     Run,
     RunInfo,
     RunStatus,
+    ViewType,
 )
 from shipyard.domain.errors import AlreadyExists, InvalidParameter, NotFound
 from shipyard.domain.registry import ModelVersion
@@ -61,10 +65,56 @@ class RestTracking:
             return None
         return wire.experiment_from(found["experiment"])
 
-    def create_experiment(self, name: str, tags: Mapping[str, str] | None = None) -> str:
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
         """Create an experiment; return its id."""
-        body = {"name": name, "tags": wire.key_values(tags or {})}
+        body: dict[str, Any] = {"name": name, "tags": wire.key_values(tags or {})}
+        if artifact_location:
+            body["artifact_location"] = artifact_location
         return str(self.http.call("POST", "/experiments/create", json=body)["experiment_id"])
+
+    def search_experiments(
+        self,
+        *,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Experiment]:
+        """A page of experiments matching a filter."""
+        body: dict[str, Any] = {"view_type": view_type.value, "order_by": list(order_by or [])}
+        if filter_string:
+            body["filter"] = filter_string
+        if max_results is not None:
+            body["max_results"] = max_results
+        if page_token:
+            body["page_token"] = page_token
+        found = self.http.call("POST", "/experiments/search", json=body)
+        items = [wire.experiment_from(item) for item in found.get("experiments", [])]
+        return Page(items, found.get("next_page_token") or None)
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        """Rename an experiment."""
+        body = {"experiment_id": experiment_id, "new_name": new_name}
+        self.http.call("POST", "/experiments/update", json=body)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Soft-delete an experiment and its runs."""
+        self.http.call("POST", "/experiments/delete", json={"experiment_id": experiment_id})
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        """Restore a deleted experiment."""
+        self.http.call("POST", "/experiments/restore", json={"experiment_id": experiment_id})
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        """Set a tag on an experiment."""
+        body = {"experiment_id": experiment_id, "key": key, "value": value}
+        self.http.call("POST", "/experiments/set-experiment-tag", json=body)
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -93,13 +143,31 @@ class RestTracking:
         """A run with its data."""
         return wire.run_from(self.http.call("GET", "/runs/get", params={"run_id": run_id})["run"])
 
-    def update_run(self, run_id: str, status: RunStatus, end_time: int | None = None) -> RunInfo:
-        """Set a run's status (and end time)."""
-        body: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id, "status": status.value}
+    def update_run(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        """Change a run's status, end time or name."""
+        body: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id}
+        if status is not None:
+            body["status"] = status.value
         if end_time is not None:
             body["end_time"] = end_time
+        if run_name:
+            body["run_name"] = run_name
         info = self.http.call("POST", "/runs/update", json=body)["run_info"]
         return wire.run_from({"info": info}).info
+
+    def delete_run(self, run_id: str) -> None:
+        """Soft-delete a run."""
+        self.http.call("POST", "/runs/delete", json={"run_id": run_id})
+
+    def restore_run(self, run_id: str) -> None:
+        """Restore a soft-deleted run."""
+        self.http.call("POST", "/runs/restore", json={"run_id": run_id})
 
     def log_batch(
         self,
@@ -110,13 +178,66 @@ class RestTracking:
         tags: Mapping[str, str] | None = None,
     ) -> None:
         """Log metrics, params and tags in one call (within MLflow's batch limits)."""
-        body = {
-            "run_id": run_id,
-            "metrics": [wire.metric_to(metric) for metric in metrics],
-            "params": wire.key_values(params or {}),
-            "tags": wire.key_values(tags or {}),
+        body = wire.log_batch_body(run_id, metrics, params or {}, tags or {})
+        self.http.call(
+            "POST",
+            "/runs/log-batch",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Remove a tag from a run."""
+        self.http.call("POST", "/runs/delete-tag", json={"run_id": run_id, "key": key})
+
+    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+        """Record datasets a run used."""
+        body = {"run_id": run_id, "datasets": [wire.dataset_input_to(d) for d in datasets]}
+        self.http.call("POST", "/runs/log-inputs", json=body)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        *,
+        filter_string: str | None = None,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[Run]:
+        """A page of runs matching a filter."""
+        body: dict[str, Any] = {
+            "experiment_ids": list(experiment_ids),
+            "run_view_type": view_type.value,
+            "order_by": list(order_by or []),
         }
-        self.http.call("POST", "/runs/log-batch", json=body)
+        if filter_string:
+            body["filter"] = filter_string
+        if max_results is not None:
+            body["max_results"] = max_results
+        if page_token:
+            body["page_token"] = page_token
+        found = self.http.call("POST", "/runs/search", json=body)
+        runs = [wire.run_from(item) for item in found.get("runs", [])]
+        return Page(runs, found.get("next_page_token") or None)
+
+    def get_metric_history(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[Metric]:
+        """A page of a metric's points, oldest first."""
+        query: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id, "metric_key": key}
+        if max_results is not None:
+            query["max_results"] = max_results
+        if page_token:
+            query["page_token"] = page_token
+        found = self.http.call("GET", "/metrics/get-history", params=query)
+        points = [wire.metric_from(item) for item in found.get("metrics", [])]
+        return Page(points, found.get("next_page_token") or None)
 
     def log_outputs(self, run_id: str, model_id: str, step: int = 0) -> None:
         """Record that a run produced a logged model."""
@@ -190,6 +311,10 @@ class RestTracking:
                 "run the server with --serve-artifacts (the default) to transfer through it."
             )
         return ArtifactFolder(self.http, managed_path(artifact_uri, "") or "")
+
+    def list_artifacts(self, artifact_uri: str, path: str = "") -> list[RemoteFile]:
+        """The files and folders directly in ``path`` under an artifact URI."""
+        return self.folder(artifact_uri).list(path)
 
     def upload(
         self, local: Path, artifact_uri: str, path: str = "", progress: Progress = _ignore
