@@ -7,9 +7,12 @@ import click
 from shipyard import __version__
 from shipyard.cli.artifacts import artifacts
 from shipyard.cli.db import db
+from shipyard.cli.experiments import experiments
 from shipyard.cli.gc import gc_command
 from shipyard.cli.models import models
+from shipyard.cli.runs import runs
 from shipyard.cli.server import server
+from shipyard.cli.ui import ui
 
 
 @click.group()
@@ -23,3 +26,6 @@ cli.add_command(db)
 cli.add_command(artifacts)
 cli.add_command(gc_command)
 cli.add_command(models)
+cli.add_command(experiments)
+cli.add_command(runs)
+cli.add_command(ui)

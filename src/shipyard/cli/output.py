@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -19,6 +21,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 OUTPUT_OPTION = click.option(
     "--output",
@@ -37,10 +40,62 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], output: str) ->
         return
     table = Table(*columns, box=None, header_style="bold")
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    _console().print(table)
+
+
+def emit_one(
+    record: Mapping[str, Any],
+    output: str,
+    *,
+    summary: Mapping[str, Any],
+    sections: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Print one thing: ``record`` as a JSON object, or for people ``summary`` as a field/value
+    table followed by a key/value table for each section (params, tags...)."""
+    if output == "json":
+        click.echo(json.dumps(record, default=str))
+        return
+    console = _console()
+    fields = Table(box=None, show_header=False)
+    for name, value in summary.items():
+        fields.add_row(Text(name, style="bold"), _cell(value))
+    console.print(fields)
+    for title, values in (sections or {}).items():
+        console.print()
+        console.print(Text(f"{title} ({len(values)})", style="bold"))
+        table = Table(box=None, show_header=False)
+        for key, value in values.items():
+            table.add_row(Text(f"  {key}"), _cell(value))
+        console.print(table)
+
+
+def _cell(value: Any) -> Text:
+    # Text, not a str: rich would read "[...]" in a tag or param value as markup.
+    return Text("" if value is None else str(value))
+
+
+def _console() -> Console:
     # On a terminal the table fits the window; piped, nothing is cut or wrapped.
-    console = Console() if sys.stdout.isatty() else Console(width=100_000)
-    console.print(table)
+    return Console() if sys.stdout.isatty() else Console(width=100_000)
+
+
+def when(milliseconds: int | None) -> str:
+    """A time in milliseconds since the epoch, for people (UTC); empty when unset."""
+    if not milliseconds:
+        return ""
+    moment = datetime.fromtimestamp(int(milliseconds) / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def number(value: float) -> float | str:
+    """A float for JSON output: NaN and infinities as the strings MLflow's JSON uses, since a
+    bare NaN token is not JSON."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
 
 
 @contextmanager
