@@ -19,9 +19,11 @@ import contextlib
 import functools
 import inspect
 import logging
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from shipyard.domain.validation import MAX_KEY_LENGTH, MAX_PARAM_VALUE_LENGTH, MAX_PARAMS_PER_BATCH
@@ -127,6 +129,16 @@ def log_params(params: Mapping[str, Any]) -> None:
         fluent.log_params(dict(items[start : start + MAX_PARAMS_PER_BATCH]))
 
 
+def log_text(text: str, artifact_file: str) -> None:
+    """Log ``text`` as the file ``artifact_file`` of the active run."""
+    from shipyard import fluent
+
+    with tempfile.TemporaryDirectory(prefix="shipyard-autolog-") as scratch:
+        path = Path(scratch) / artifact_file
+        path.write_text(text)
+        fluent.log_artifact(path)
+
+
 def numeric_metrics(values: Mapping[str, Any]) -> dict[str, float]:
     """The entries that are numbers (Python, numpy or 0-d tensors), as floats."""
     metrics: dict[str, float] = {}
@@ -203,3 +215,20 @@ def _end_run(succeeded: bool) -> None:
     from shipyard import fluent
 
     fluent.end_run("FINISHED" if succeeded else "FAILED")
+
+
+def open_run() -> bool:
+    """For a callback or logger used on its own: start a run when none is active (True if it
+    did, so that ``close_run`` ends it)."""
+    from shipyard import fluent
+
+    if fluent.active_run() is not None:
+        return False
+    fluent.start_run()
+    return True
+
+
+def close_run(started: bool, succeeded: bool = True) -> None:
+    """End the run ``open_run`` started."""
+    if started:
+        _end_run(succeeded)

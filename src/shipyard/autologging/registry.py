@@ -30,6 +30,8 @@ class AutologOptions:
     max_tuning_runs: int | None = 5
     # XGBoost: the feature importance types logged as JSON artifacts.
     importance_types: tuple[str, ...] = ("weight",)
+    # Keras, Lightning: also log metrics every N optimizer steps (None: once per epoch only).
+    log_every_n_steps: int | None = None
 
 
 @dataclass(frozen=True)
