@@ -289,3 +289,38 @@ def shipyard(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
     return invoke
+
+
+# -- shipyard ui ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def launch_ui(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """``launch_ui(*args, env=None, wait=True)`` starts ``shipyard ui ARGS`` as a process with
+    SHIPYARD_HOME at ``tmp_path / "home"``; it prints its URL on the same ``serving:`` line as
+    the server. Every process still running is stopped after the test."""
+    started: list[ServerProcess] = []
+
+    def launch(*args: str, env: dict[str, str] | None = None, wait: bool = True) -> ServerProcess:
+        workdir = tmp_path / "ui-cwd"
+        workdir.mkdir(parents=True, exist_ok=True)
+        stdout_path, stderr_path = workdir / "ui.stdout", workdir / "ui.stderr"
+        with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                [_shipyard_command(), "ui", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                env=_server_env(tmp_path / "home", env),
+                cwd=workdir,
+                start_new_session=True,
+            )
+        ui = ServerProcess(process, stdout_path, stderr_path)
+        started.append(ui)
+        if wait:
+            ui.wait_until_serving()
+        return ui
+
+    yield launch
+    for process in started:
+        process.kill()
