@@ -37,3 +37,15 @@ def shipyard_fluent(tracking_server: str, monkeypatch: pytest.MonkeyPatch) -> It
     while fluent.active_run() is not None:
         fluent.end_run(RunStatus.KILLED)
     fluent.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A stock ``mlflow server`` (sqlite, proxied artifacts), started for this session."""
+    from client.servers import ServerProcess
+
+    server = ServerProcess.of("mlflow", tmp_path_factory.mktemp("mlflow-server")).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
