@@ -572,10 +572,13 @@ def log_model_with(save: Any, model: Any, name: str, **options: Any) -> Any:
 def _end_runs_at_exit() -> None:
     # As MLflow does: a script that never called end_run leaves its runs FINISHED, and what
     # it logged is sent before the interpreter goes.
+    global _client
     try:
         while _state.runs:
             end_run(RunStatus.FINISHED)
-        flush()
+        if _client is not None:
+            _client, closing = None, _client
+            closing.close()
     except ShipyardError as exc:
         sys.stderr.write(f"shipyard: {exc.message}\n")
 

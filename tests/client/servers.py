@@ -6,6 +6,8 @@ so a server here runs exactly as the compat suite's session server does.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -33,9 +35,9 @@ class ServerProcess:
         return cls(compat._server_command(target, port, data_dir), port, data_dir)
 
     @classmethod
-    def on_data_dir(cls, data_dir: Path, port: int | None = None) -> ServerProcess:
-        """``shipyard server --data-dir``: the embedded store's layout, served."""
-        port = port or free_port()
+    def on_data_dir(cls, data_dir: Path | None, workdir: Path) -> ServerProcess:
+        """``shipyard server --data-dir`` (None: no option, the default data dir)."""
+        port = free_port()
         command = [
             compat._console_script("shipyard"),
             "server",
@@ -43,10 +45,10 @@ class ServerProcess:
             HOST,
             "--port",
             str(port),
-            "--data-dir",
-            str(data_dir),
         ]
-        return cls(command, port, data_dir)
+        if data_dir is not None:
+            command += ["--data-dir", str(data_dir)]
+        return cls(command, port, workdir)
 
     def start(self) -> ServerProcess:
         """Start the process and wait until it answers /health."""
@@ -69,4 +71,11 @@ class ServerProcess:
         """Stop the process (and its workers) if it runs."""
         if self.process is not None:
             compat._stop(self.process)
+            self.process = None
+
+    def kill(self) -> None:
+        """Kill the process group at once, as a crash would (no graceful shutdown)."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
             self.process = None
