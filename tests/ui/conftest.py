@@ -65,12 +65,52 @@ class LiveServer:
         self.url = url
         self.data = data
         self.artifacts = artifacts
+        self.database = ""
+        self.folder = artifacts.parent
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         """A JSON call to the server (``path`` starts with /api/...)."""
         response = httpx.request(method, f"{self.url}{path}", timeout=60, **kwargs)
         response.raise_for_status()
         return response.json() if response.content else {}
+
+
+def start_server(
+    folder: Path, database: str, artifacts: Path, *extra: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A ``shipyard server`` process on ``database``, answering /health; its port."""
+    port = _free_port()
+    log_path = folder / f"server-{port}.log"
+    command = [
+        str(Path(sys.executable).parent / "shipyard"), "server", "--host", "127.0.0.1",
+        "--port", str(port), "--backend-store-uri", database,
+        "--artifacts-destination", str(artifacts), "--log-level", "warning", *extra,
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the UI test server died: {log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).text == "OK":
+                return process, port
+        except httpx.TransportError:
+            time.sleep(0.2)
+    stop_server(process)
+    pytest.fail("the UI test server did not start within 60 s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by ``start_server``."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -81,37 +121,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     artifacts = folder / "artifacts"
     upgrade(database)
     data = seed(database, artifacts)
-    port = _free_port()
-    log = (folder / "server.log").open("wb")
-    command = [
-        str(Path(sys.executable).parent / "shipyard"), "server", "--host", "127.0.0.1",
-        "--port", str(port), "--backend-store-uri", database,
-        "--artifacts-destination", str(artifacts), "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the UI test server died: {(folder / 'server.log').read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).text == "OK":
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        pytest.fail("the UI test server did not start within 60 s")
+    process, port = start_server(folder, database, artifacts)
+    server = LiveServer(f"http://127.0.0.1:{port}", data, artifacts)
+    server.database = database
+    server.folder = folder
     try:
-        yield LiveServer(url, data, artifacts)
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_server(process)
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +178,14 @@ def page(browser: Any, live_server: LiveServer, console: ConsoleWatch) -> Iterat
     tab.set_default_timeout(15_000)
     tab.on("console", lambda m: console.errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: console.errors.append(f"page error: {e}"))
+    # No page may reach outside this server: every asset is served locally.
+    local = (live_server.url, "blob:", "data:", "about:")
+    tab.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(local) else console.errors.append(f"external request: {r.url}")
+        ),
+    )
     tab.on(
         "requestfailed",
         lambda r: (
@@ -180,5 +205,7 @@ def screenshot(page: Any, name: str) -> Path:
     """Save a full-page screenshot as docs/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
+    # from the top, so a sticky header is where a person sees it, not halfway down the image
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(target), full_page=True)
     return target

@@ -288,6 +288,14 @@ def _seed_sweep(db: Database, out: Seeded) -> None:
                 run_logging.write_batch(
                     conn, run.info.run_id, run_logging.prepare_batch(metrics, params, [])
                 )
+                # a finished sweep: each trial ran for 30 s to 10 min
+                runs.update_run(
+                    conn,
+                    run.info.run_id,
+                    status=RunStatus.FINISHED,
+                    end_time=start + number * 1000 + random.randint(30, 600) * 1000,
+                    run_name=None,
+                )
 
         return write
 

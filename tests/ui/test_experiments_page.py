@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 from playwright.sync_api import expect
 
 from .conftest import LiveServer, screenshot
@@ -108,3 +109,28 @@ def test_selected_experiments_open_their_runs_together(page: Any, live_server: L
     expect(page.locator('.rt-head[data-column="attributes.experiment_id"]')).to_be_visible()
     first = page.locator(".rt-window .rt-row").first
     expect(first).to_contain_text("long-training")
+
+
+def test_a_deleted_experiment_is_purged_with_its_runs(page: Any, live_server: LiveServer) -> None:
+    name = f"ui-purge-{uuid.uuid4().hex[:8]}"
+    experiment_id = live_server.api("POST", f"{MLFLOW}/experiments/create", json={"name": name})[
+        "experiment_id"
+    ]
+    run = live_server.api("POST", f"{MLFLOW}/runs/create", json={"experiment_id": experiment_id})[
+        "run"
+    ]["info"]["run_id"]
+    live_server.api("POST", f"{MLFLOW}/experiments/delete", json={"experiment_id": experiment_id})
+    page.goto(f"/?deleted=true&q={name}")
+    expect(page.locator(ROWS)).to_have_count(1)
+
+    page.get_by_role("button", name=f"Delete {name} permanently").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("cannot be undone")
+    dialog.get_by_role("button", name="Delete permanently").click()
+
+    expect(page.locator(".toast")).to_contain_text(f"Permanently deleted {name}, 1 run(s)")
+    expect(page.locator(ROWS)).to_have_count(0)
+    gone = httpx.get(f"{live_server.url}{MLFLOW}/runs/get", params={"run_id": run})
+    assert gone.status_code == 404
+    # the name can be used again
+    live_server.api("POST", f"{MLFLOW}/experiments/create", json={"name": name})

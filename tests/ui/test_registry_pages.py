@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ConsoleWatch, LiveServer, screenshot
 
@@ -256,6 +257,10 @@ def test_version_page_shows_source_run_signature_metrics_and_params(
     link = page.locator(f'#overview a[href="/runs/{run_id}"]')
     link.wait_for()
     assert link.inner_text() == f"adam-lr0.03 ({run_id[:8]})"
+    experiment = page.locator(
+        f'#overview a[href="/experiments/{live_server.data.vision_experiment}"]'
+    )
+    expect(experiment).to_have_text("image-classification")
     signature = page.locator('#signature table[data-schema="inputs"] td')
     assert signature.all_inner_texts()[:2] == ["#0", "float64 tensor (-1, 2)"]
     assert page.locator('#run-params tr[data-key="lr"]').inner_text() == "lr\t0.03"

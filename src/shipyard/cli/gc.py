@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from typing import Any
 
 import click
 
 from shipyard.artifacts import open_artifact_store
-from shipyard.artifacts.store import ArtifactStore
-from shipyard.artifacts.uris import managed_path
 from shipyard.domain.clock import now_ms
-from shipyard.domain.errors import InvalidParameter, NotFound, ShipyardError
+from shipyard.domain.errors import InvalidParameter, ShipyardError
+from shipyard.server.purging import carry_out
 from shipyard.server.settings import ServerSettings
 from shipyard.store.engine import Database, parse_database_url
-from shipyard.store.gc import GcPlan, Purgeable
+from shipyard.store.gc import GcPlan
 from shipyard.store.migrate import SchemaMismatch, SchemaState, schema_status
 from shipyard.store.tracking import TrackingStore, prepare_database
 
@@ -42,23 +40,6 @@ def _check_exists(uri: str) -> None:
         )
     if schema_status(uri).state is SchemaState.EMPTY:
         raise InvalidParameter(f"The database {uri} holds no tracking data: check the URI.")
-
-
-def _delete_artifacts(artifacts: ArtifactStore, item: Purgeable, notes: list[str]) -> int:
-    path = managed_path(item.artifact_uri, artifacts.uri) if item.artifact_uri else None
-    if path is None:
-        notes.append(f"{item.kind} {item.id}: artifacts at {item.artifact_uri} left alone")
-        return 0
-    if item.kind != "experiment" and posixpath.basename(path) == "artifacts":
-        # runs and models keep their files in <id>/artifacts: the <id> folder is theirs too
-        path = posixpath.dirname(path)
-    if not path:
-        notes.append(f"{item.kind} {item.id}: refusing to delete the whole artifact root")
-        return 0
-    try:
-        return artifacts.delete(path)
-    except NotFound:
-        return 0
 
 
 def _summary(plan: GcPlan) -> dict[str, Any]:
@@ -133,13 +114,9 @@ def gc_command(
             _report(summary, as_json, deleted=False, dry_run=dry_run)
             return
         artifacts = open_artifact_store(destination, s3_endpoint_url=s3_endpoint_url)
-        notes: list[str] = []
-        files = 0
-        for item in [*plan.runs, *plan.logged_models, *plan.experiments]:
-            files += _delete_artifacts(artifacts, item, notes)
-            store.purge(item)
-        summary["artifact_files_deleted"] = files
-        summary["notes"] = notes
+        result = carry_out(plan, store, artifacts)
+        summary["artifact_files_deleted"] = result.artifact_files_deleted
+        summary["notes"] = result.notes
         _report(summary, as_json, deleted=True, dry_run=False)
     except ShipyardError as exc:
         raise click.ClickException(exc.message) from exc

@@ -26,6 +26,7 @@ from shipyard import __version__
 from shipyard.artifacts import open_artifact_store
 from shipyard.artifacts.store import ArtifactStore
 from shipyard.server.api import artifacts as api_artifacts
+from shipyard.server.api import purge as api_purge
 from shipyard.server.api import registry as api_registry
 from shipyard.server.api import registry_views
 from shipyard.server.api import runs_table as api_runs_table
@@ -143,6 +144,7 @@ def create_app(
     app.include_router(api_registry.router)
     app.include_router(api_runs_table.router)
     app.include_router(registry_views.router)
+    app.include_router(api_purge.router)
     install_ui(app)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app

@@ -5,23 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, StrictStr
 from starlette.responses import Response
 
 from shipyard.domain.registry import AliasChange, ModelVersion
+from shipyard.server.dependencies import Registry
 from shipyard.server.permissions import Permission, declare
-from shipyard.store.model_registry import RegistryStore
 
 router = APIRouter(tags=["model-registry"])
-
-
-def _registry(request: Request) -> RegistryStore:
-    registry: RegistryStore = request.app.state.registry
-    return registry
-
-
-Registry = Annotated[RegistryStore, Depends(_registry)]
 
 
 class AliasHistoryQuery(BaseModel):

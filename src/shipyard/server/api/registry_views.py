@@ -6,23 +6,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from shipyard.domain.registry import ModelVersion
 from shipyard.server.api.registry import approval
+from shipyard.server.dependencies import Registry
 from shipyard.server.permissions import Permission, declare
 from shipyard.store.model_registry import RegistryStore
 
 router = APIRouter(tags=["model-registry"])
-
-
-def _registry(request: Request) -> RegistryStore:
-    registry: RegistryStore = request.app.state.registry
-    return registry
-
-
-Registry = Annotated[RegistryStore, Depends(_registry)]
 
 
 def name_filter(name: str) -> str:

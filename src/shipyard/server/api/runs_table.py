@@ -1,4 +1,4 @@
-"""Runs-table routes of Shipyard's own: what the web UI's runs table reads, and purging runs.
+"""Runs-table routes of Shipyard's own: what the web UI's runs table reads.
 
 MLflow's run search returns every param, metric and tag of every run, which for a sweep of
 10,000 runs with hundreds of keys is far more than a table shows. These routes return the keys
@@ -8,17 +8,15 @@ the same filter grammar, order and page tokens as ``runs/search``.
 - ``GET  /api/2.0/shipyard/experiments/columns``: keys with run counts.
 - ``GET  /api/2.0/shipyard/experiments/run-counts``: live and deleted runs per experiment.
 - ``POST /api/2.0/shipyard/runs/table``: a page of rows (attributes, parent run, column values).
-- ``POST /api/2.0/shipyard/runs/purge``: delete deleted runs for good, artifacts included.
 """
 
 from __future__ import annotations
 
 import math
-import posixpath
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,16 +28,11 @@ from pydantic import (
 )
 from starlette.responses import Response
 
-from shipyard.artifacts.store import ArtifactStore
-from shipyard.artifacts.uris import managed_path
-from shipyard.domain.clock import now_ms
 from shipyard.domain.entities import ViewType
-from shipyard.domain.errors import NotFound
 from shipyard.domain.validation import check_text
+from shipyard.server.dependencies import Store
 from shipyard.server.permissions import Permission, declare
 from shipyard.store import run_table
-from shipyard.store.gc import Purgeable
-from shipyard.store.tracking import TrackingStore
 
 router = APIRouter(tags=["runs-table"])
 
@@ -78,24 +71,6 @@ class TableRequest(_Request):
     columns: list[Text] = Field(default=[], max_length=run_table.MAX_COLUMNS)
     max_results: Annotated[StrictInt, Field(ge=-(2**31), le=2**31 - 1)] | None = None
     page_token: Text | None = None
-
-
-class PurgeRequest(_Request):
-    run_ids: list[Text] = Field(max_length=run_table.MAX_PURGE)
-
-
-def _store(request: Request) -> TrackingStore:
-    store: TrackingStore = request.app.state.store
-    return store
-
-
-def _artifacts(request: Request) -> ArtifactStore:
-    artifacts: ArtifactStore = request.app.state.artifacts
-    return artifacts
-
-
-Store = Annotated[TrackingStore, Depends(_store)]
-Artifacts = Annotated[ArtifactStore, Depends(_artifacts)]
 
 
 def _json(payload: dict[str, Any]) -> Response:
@@ -193,37 +168,3 @@ def get_table_page(body: TableRequest, store: Store) -> Response:
     if page.next_page_token:
         payload["next_page_token"] = page.next_page_token
     return _json(payload)
-
-
-def _delete_artifacts(artifacts: ArtifactStore, item: Purgeable) -> int:
-    """Delete a run's artifact folder if this server manages it; the number of files gone."""
-    path = managed_path(item.artifact_uri, artifacts.uri) if item.artifact_uri else None
-    if not path:
-        return 0  # not ours to delete (a location a client chose), or the whole root
-    if posixpath.basename(path) == "artifacts":
-        # runs keep their files in <run id>/artifacts: the <run id> folder is theirs too
-        path = posixpath.dirname(path)
-    if not path:
-        return 0
-    try:
-        return artifacts.delete(path)
-    except NotFound:
-        return 0
-
-
-@router.post("/api/2.0/shipyard/runs/purge", openapi_extra=declare(Permission.EXPERIMENTS_MANAGE))
-def purge_runs(body: PurgeRequest, store: Store, artifacts: Artifacts) -> Response:
-    """Delete deleted runs for good, with everything logged to them and their artifacts.
-
-    Every run named must exist and be deleted, or nothing is purged.
-    """
-    run_ids = list(dict.fromkeys(body.run_ids))
-    store.db.read(lambda c: run_table.check_purgeable(c, run_ids))
-    plan = store.plan_gc(deleted_before=now_ms(), run_ids=run_ids) if run_ids else None
-    files = 0
-    purged: list[str] = []
-    for item in plan.runs if plan else []:
-        files += _delete_artifacts(artifacts, item)
-        store.purge(item)
-        purged.append(item.id)
-    return _json({"purged": purged, "artifact_files_deleted": files})

@@ -20,7 +20,7 @@ from shipyard.artifacts.paths import join, safe_relative_path
 from shipyard.artifacts.store import ArtifactStore, PartUrlFactory, UploadedPart
 from shipyard.artifacts.uris import require_managed_path
 from shipyard.domain.errors import InvalidParameter, NotFound
-from shipyard.server import file_responses
+from shipyard.server import dependencies, file_responses
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
 from shipyard.server.mlflow_api.routing import LEGACY_PREFIXES, MlflowRouter, Store
@@ -42,13 +42,8 @@ def _artifacts(request: Request) -> ArtifactStore:
     return store
 
 
-def _store_any_mode(request: Request) -> ArtifactStore:
-    store: ArtifactStore = request.app.state.artifacts
-    return store
-
-
 Artifacts = Annotated[ArtifactStore, Depends(_artifacts)]
-AnyModeArtifacts = Annotated[ArtifactStore, Depends(_store_any_mode)]
+AnyModeArtifacts = dependencies.Artifacts
 
 
 def _files(entries: list[dict[str, object]]) -> Response:

@@ -16,7 +16,7 @@ from shipyard.artifacts.store import ArtifactStore
 from shipyard.artifacts.uris import require_managed_path
 from shipyard.domain.errors import InvalidParameter
 from shipyard.domain.registry import AliasNotFound
-from shipyard.server import file_responses
+from shipyard.server import dependencies, file_responses
 from shipyard.server.mlflow_api import messages as m
 from shipyard.server.mlflow_api import wire
 from shipyard.server.mlflow_api.routing import LEGACY_PREFIXES, MlflowRouter
@@ -24,12 +24,8 @@ from shipyard.server.model_sources import SourceResolver
 from shipyard.server.permissions import Permission
 from shipyard.store.model_registry import RegistryStore
 
+Registry = dependencies.Registry
 router = MlflowRouter("model-registry")
-
-
-def _registry(request: Request) -> RegistryStore:
-    registry: RegistryStore = request.app.state.registry
-    return registry
 
 
 def _sources(request: Request) -> SourceResolver:
@@ -37,7 +33,6 @@ def _sources(request: Request) -> SourceResolver:
     return resolver
 
 
-Registry = Annotated[RegistryStore, Depends(_registry)]
 Sources = Annotated[SourceResolver, Depends(_sources)]
 
 

@@ -8,14 +8,14 @@ in the OpenAPI spec.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from shipyard.domain.errors import InvalidParameter
+from shipyard.server import dependencies
 from shipyard.server.permissions import Permission, declare
-from shipyard.store.tracking import TrackingStore
 
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 LEGACY_PREFIXES = ("",)
@@ -24,12 +24,7 @@ LEGACY_PREFIXES = ("",)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _store(request: Request) -> TrackingStore:
-    store: TrackingStore = request.app.state.store
-    return store
-
-
-Store = Annotated[TrackingStore, Depends(_store)]
+Store = dependencies.Store
 """Handler parameter that receives the tracking store of the app."""
 
 # Request shapes of handlers that parse their body by hand (hot paths): documented in the

@@ -186,6 +186,10 @@ export async function renderModels(target, run) {
     );
   });
   clear(target).append(
-    h("table", { class: "data" }, h("thead", {}, h("tr", {}, ...["Name", "Model ID", "Type", "Status", "Created"].map((title) => h("th", {}, title)))), h("tbody", {}, ...rows)),
+    h(
+      "div",
+      { class: "table-scroll" },
+      h("table", { class: "data" }, h("thead", {}, h("tr", {}, ...["Name", "Model ID", "Type", "Status", "Created"].map((title) => h("th", {}, title)))), h("tbody", {}, ...rows)),
+    ),
   );
 }

@@ -1,6 +1,6 @@
-// The experiments page (/): find, create, rename, delete and restore experiments, and open the
+// The experiments page (/): find, create, rename, delete, restore and purge experiments, and open the
 // runs of several at once. Its JSON twins: MLflow's experiments/search (and create, update,
-// delete, restore) and Shipyard's experiments/run-counts.
+// delete, restore) and Shipyard's experiments/run-counts and experiments/purge.
 
 import { mlflow, shipyard, allPages, keyValues, pages } from "../lib/api.js";
 import { h, clear, showError, toast, formatTime } from "../lib/ui.js";
@@ -68,7 +68,13 @@ function refresh() {
 function actionsCell(experiment) {
   const name = experiment.name;
   if (experiment.lifecycle_stage === "deleted") {
-    return h("td", { class: "actions" }, h("button", { type: "button", onclick: () => restore(experiment), "aria-label": `Restore ${name}` }, "Restore"));
+    return h(
+      "td",
+      { class: "actions" },
+      h("button", { type: "button", onclick: () => restore(experiment), "aria-label": `Restore ${name}` }, "Restore"),
+      " ",
+      h("button", { type: "button", class: "danger", onclick: () => purge(experiment), "aria-label": `Delete ${name} permanently` }, "Delete permanently"),
+    );
   }
   return h(
     "td",
@@ -180,6 +186,24 @@ async function remove(experiment) {
   if (!confirmed) return;
   selected.delete(experiment.experiment_id);
   act(() => mlflow.post("/experiments/delete", { experiment_id: experiment.experiment_id }), `Deleted ${experiment.name}.`);
+}
+
+// Asks first: a purge cannot be undone. Runs, logged models and artifacts go with it.
+async function purge(experiment) {
+  const confirmed = await confirmDialog({
+    title: `Delete ${experiment.name} permanently?`,
+    message: "The experiment, all of its runs and logged models, and their artifacts are deleted for good. This cannot be undone.",
+    confirm: "Delete permanently",
+    danger: true,
+  });
+  if (!confirmed) return;
+  try {
+    const result = await shipyard.post("/experiments/purge", { experiment_ids: [experiment.experiment_id] });
+    toast(`Permanently deleted ${experiment.name}, ${result.runs_purged} run(s) and ${result.artifact_files_deleted} artifact file(s).`);
+    await load();
+  } catch (error) {
+    showError(error);
+  }
 }
 
 function restore(experiment) {

@@ -2,7 +2,7 @@
 // decision's history, description and tags, its signature (read from the package's MLmodel),
 // the metrics and params of the source run, and its files in the artifact browser.
 
-import { keyValues, pages } from "../lib/api.js";
+import { keyValues, mlflow, pages } from "../lib/api.js";
 import { $, clear, describe, formatNumber, h, showError } from "../lib/ui.js";
 import { mountArtifactBrowser } from "../components/artifact_browser.js";
 import { signatureView } from "../components/preview_mlmodel.js";
@@ -36,11 +36,11 @@ function runLink(version, run) {
   return h("a", { href: pages.run(version.run_id), class: "source-run-link" }, label);
 }
 
-function overview(version, run, location) {
+function overview(version, run, location, experiment) {
   clear($("#overview")).append(
     kvTable([
       ["Source run", runLink(version, run)],
-      ["Experiment", run ? h("a", { href: pages.runs(run.info.experiment_id) }, run.info.experiment_id) : ""],
+      ["Experiment", run ? h("a", { href: pages.runs(run.info.experiment_id) }, experiment || run.info.experiment_id) : ""],
       ["Source", h("span", { class: "mono" }, version.source || "")],
       ["Model id", version.model_id ? h("span", { class: "mono" }, version.model_id) : ""],
       ["Location", location ? h("span", { class: "mono" }, location) : ""],
@@ -110,6 +110,17 @@ async function sourceRun(version) {
   }
 }
 
+// The name of the source run's experiment (its id if the experiment cannot be read).
+async function experimentName(run) {
+  if (!run) return "";
+  try {
+    const body = await mlflow.get("/experiments/get", { experiment_id: run.info.experiment_id });
+    return body.experiment.name;
+  } catch {
+    return run.info.experiment_id;
+  }
+}
+
 async function load() {
   let version;
   let approval;
@@ -144,7 +155,7 @@ async function load() {
   });
   signature();
   const run = await sourceRun(version);
-  overview(version, run, location);
+  overview(version, run, location, await experimentName(run));
   runValues(run);
 }
 
