@@ -576,8 +576,8 @@ def _end_runs_at_exit() -> None:
     try:
         while _state.runs:
             end_run(RunStatus.FINISHED)
-        if _client is not None:
-            _client, closing = None, _client
+        closing, _client = _client, None
+        if closing is not None:
             closing.close()
     except ShipyardError as exc:
         sys.stderr.write(f"shipyard: {exc.message}\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,14 +11,6 @@ from mlflow import MlflowClient
 from shipyard import fluent
 from shipyard.client.http import ServerUnreachable
 from shipyard.domain.errors import InvalidParameter, NotFound
-
-
-@pytest.fixture
-def unused_port() -> int:
-    """A loopback port nothing listens on (bound, read, released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_start_run_as_a_context_manager_ends_the_run_finished_with_an_end_time(

@@ -74,6 +74,21 @@ def _flag(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _number(variable: str, default: float, minimum: float) -> float:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise InvalidParameter(
+            f"${variable} is {text!r}: set it to a number of at least {minimum:g}, or unset it."
+        )
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class LoggingSettings:
     """How logging calls travel; ``from_environment`` reads the documented variables."""
@@ -91,18 +106,12 @@ class LoggingSettings:
     def from_environment(cls) -> LoggingSettings:
         """Settings from ``SHIPYARD_ASYNC_LOGGING``, ``SHIPYARD_LOGGING_QUEUE_SIZE`` and
         ``SHIPYARD_LOGGING_RETRY_TIMEOUT`` (defaults for the ones not set)."""
-        env = os.environ
         default = cls()
-        try:
-            return cls(
-                asynchronous=_flag(env.get("SHIPYARD_ASYNC_LOGGING", "true")),
-                queue_size=max(1, int(env.get("SHIPYARD_LOGGING_QUEUE_SIZE", default.queue_size))),
-                retry_timeout=float(
-                    env.get("SHIPYARD_LOGGING_RETRY_TIMEOUT", default.retry_timeout)
-                ),
-            )
-        except ValueError as exc:
-            raise InvalidParameter(f"A SHIPYARD_LOGGING_* variable is not a number: {exc}") from exc
+        return cls(
+            asynchronous=_flag(os.environ.get("SHIPYARD_ASYNC_LOGGING", "true")),
+            queue_size=int(_number("SHIPYARD_LOGGING_QUEUE_SIZE", default.queue_size, 1)),
+            retry_timeout=_number("SHIPYARD_LOGGING_RETRY_TIMEOUT", default.retry_timeout, 0),
+        )
 
 
 @dataclass(slots=True)

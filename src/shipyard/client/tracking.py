@@ -125,11 +125,11 @@ class Client:
         """``synchronous=True`` sends every logging call before it returns (default: from
         ``$SHIPYARD_ASYNC_LOGGING``, else queued and sent in batches); ``logging`` sets every
         logging option at once."""
-        self.backend = backend if backend is not None else open_backend(tracking_uri)
-        self.tracking_uri = self.backend.uri
         settings = logging or LoggingSettings.from_environment()
         if synchronous is not None:
             settings = dataclasses.replace(settings, asynchronous=not synchronous)
+        self.backend = backend if backend is not None else open_backend(tracking_uri)
+        self.tracking_uri = self.backend.uri
         self.logger = BatchLogger(self.backend, settings)
         self._checked_keys: set[str] = set()
         self._params: dict[str, dict[str, str]] = {}
