@@ -206,7 +206,7 @@ def _start_run(session: TrainingSession, extra_tags: Mapping[str, str]) -> None:
     active = fluent.active_run()
     if active is None:
         tags = {**extra_tags, AUTOLOGGING_TAG: session.framework}
-        active = fluent.start_run(tags=tags).run
+        active = fluent.start_run(tags=tags)
         session.started_run = True
     session.run_id = active.info.run_id
 
