@@ -353,6 +353,19 @@ def test_download_of_a_missing_path_fails_cleanly(
     )
 
 
+def test_download_into_a_path_below_a_file_fails_cleanly(
+    runs: Runs, sweep: dict[str, Any], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+
+    assert_one_line_error(
+        runs("download", sweep["run_ids"][0], "notes.txt", "-d", str(blocker / "dst")),
+        "Cannot use",
+        str(blocker),
+    )
+
+
 def test_upload_then_download_round_trips(
     runs: Runs, mlflow_client: MlflowClient, tmp_path: Path
 ) -> None:

@@ -89,6 +89,9 @@ def tracking(
     except ShipyardError as exc:
         hint = next((text for kind, text in (hints or {}).items() if isinstance(exc, kind)), None)
         raise click.ClickException(_one_line(exc.message, hint)) from exc
+    except OSError as exc:  # a local file or folder of a transfer
+        where = f" {exc.filename}" if exc.filename else ""
+        raise click.ClickException(f"Cannot use{where}: {exc.strerror or exc}.") from exc
 
 
 def parse_tags(
