@@ -97,6 +97,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "autolog": ("shipyard.autologging", "autolog"),
 }
 _SUBMODULES = (
+    "client",
     "fluent",
     "pyfunc",
     "sklearn",

@@ -193,7 +193,12 @@ class ActiveRun(Run):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        status = RunStatus.FINISHED if exc_type is None else RunStatus.FAILED
+        if exc_type is None:
+            status = RunStatus.FINISHED
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = RunStatus.KILLED  # as MLflow records an interrupted run
+        else:
+            status = RunStatus.FAILED
         run_ids = [active.info.run_id for active in _state.runs]
         if self.info.run_id not in run_ids:
             return  # ended already, by end_run inside the block
@@ -282,6 +287,12 @@ def start_run(
 
 def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
     """End the active run (no-op without one): send its queued calls, then set its status."""
+    try:
+        final = RunStatus(str(status).upper())
+    except ValueError as exc:
+        raise InvalidParameter(
+            f"Invalid run status {status!r}: use FINISHED, FAILED or KILLED."
+        ) from exc
     if not _state.runs:
         return
     run_id = _state.runs[-1].info.run_id
@@ -291,12 +302,6 @@ def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
             hooks.run_ended(run_id)
     finally:
         _state.runs.pop()
-        try:
-            final = RunStatus(str(status).upper())
-        except ValueError as exc:
-            raise InvalidParameter(
-                f"Invalid run status {status!r}: use FINISHED, FAILED or KILLED."
-            ) from exc
         client().set_terminated(run_id, final)
 
 

@@ -458,3 +458,47 @@ def test_set_tracking_uri_moves_the_fluent_api_to_the_new_address(unused_port: i
 
     with pytest.raises(ServerUnreachable, match=f"127.0.0.1:{unused_port}"):
         fluent.start_run()
+
+
+def test_a_run_block_interrupted_by_ctrl_c_ends_the_run_killed(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        fluent.start_run(experiment_id=experiment_id) as run,
+    ):
+        raise KeyboardInterrupt
+
+    assert client.get_run(run.info.run_id).info.status == "KILLED"
+
+
+def test_end_run_with_an_unknown_status_is_refused_and_the_run_stays_active(
+    experiment_id: str,
+) -> None:
+    run = fluent.start_run(experiment_id=experiment_id)
+
+    with pytest.raises(InvalidParameter, match="FINISHED, FAILED or KILLED"):
+        fluent.end_run("DONE")
+
+    active = fluent.active_run()
+    assert active is not None and active.info.run_id == run.info.run_id
+
+
+def test_start_run_with_a_parent_run_id_tags_the_run_as_its_child(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    with fluent.start_run(experiment_id=experiment_id) as parent:
+        pass
+    with fluent.start_run(experiment_id=experiment_id, parent_run_id=parent.info.run_id) as child:
+        pass
+
+    assert client.get_run(child.info.run_id).data.tags["mlflow.parentRunId"] == parent.info.run_id
+
+
+def test_a_nested_run_left_open_ends_with_its_parents_block(experiment_id: str) -> None:
+    with fluent.start_run(experiment_id=experiment_id) as parent:
+        child = fluent.start_run(nested=True)
+
+    assert fluent.active_run() is None
+    assert fluent.get_run(child.info.run_id).info.status.value == "FINISHED"
+    assert fluent.get_run(parent.info.run_id).info.status.value == "FINISHED"

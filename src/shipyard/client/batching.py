@@ -213,7 +213,11 @@ def _raise(failures: list[_Failure]) -> None:
         message = f"Shipyard could not log {len(failures)} batches of calls:\n  " + "\n  ".join(
             lines
         )
-    raise type(first)(message) from first
+    try:
+        error = type(first)(message)
+    except TypeError:  # an error class that needs more than a message
+        error = ShipyardError(message)
+    raise error from first
 
 
 class BatchLogger:

@@ -51,7 +51,7 @@ class ServerBusy(TransientError):
 
     code = "server_busy"
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int = 503) -> None:
         super().__init__(message)
         self.status = status
         # 429, 502, 503, 504: the server (or a proxy in front) cannot answer now, so waiting
