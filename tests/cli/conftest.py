@@ -324,3 +324,45 @@ def launch_ui(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield launch
     for process in started:
         process.kill()
+
+
+# -- the light install (no server packages) -----------------------------------------------------
+
+SERVER_ONLY_PACKAGES = ("fastapi", "starlette", "uvicorn", "jinja2", "plotly", "pydantic")
+_HIDE_SERVER_PACKAGES = f"""
+import importlib.abc, importlib.util, sys
+
+class HideServerPackages(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in {SERVER_ONLY_PACKAGES!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, HideServerPackages())
+_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, package=None: (
+    None if name.split(".")[0] in {SERVER_ONLY_PACKAGES!r} else _find_spec(name, package)
+)
+"""
+
+
+@pytest.fixture
+def shipyard_without_server_packages(
+    tmp_path: Path,
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run(*args)`` runs ``shipyard ARGS`` in a process where the server's packages cannot be
+    imported, as after ``pip install shipyard`` (the client alone)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        script = _HIDE_SERVER_PACKAGES + "from shipyard.cli.main import cli\ncli()\n"
+        return subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
+            env=_server_env(tmp_path / "light-home", None),
+        )
+
+    return run

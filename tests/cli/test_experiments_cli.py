@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -360,3 +361,14 @@ def test_an_unsupported_uri_is_refused(shipyard: Shipyard) -> None:
         shipyard("experiments", "list", "--tracking-uri", "ftp://example.com/x"),
         "Unsupported tracking URI",
     )
+
+
+def test_works_on_the_embedded_store_without_the_server_packages(
+    shipyard_without_server_packages: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    created = shipyard_without_server_packages("experiments", "create", "light")
+    listed = shipyard_without_server_packages("experiments", "list", "-o", "json")
+
+    assert created.returncode == 0, created.stderr
+    assert listed.returncode == 0, listed.stderr
+    assert {e["name"] for e in json.loads(listed.stdout)} == {"Default", "light"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -103,3 +104,15 @@ def test_refuses_a_data_dir_that_is_a_file(shipyard: Shipyard, tmp_path: Path) -
 
     assert result.exit_code == 2
     assert "is a file" in result.stderr
+
+
+def test_names_the_server_extra_when_the_server_is_not_installed(
+    shipyard_without_server_packages: Callable[..., subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+) -> None:
+    result = shipyard_without_server_packages("ui", "--no-browser", "--port", "0")
+
+    assert result.returncode == 1
+    assert "pip install 'shipyard[server]'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "light-home").exists()
