@@ -197,7 +197,11 @@ def test_bad_filter_is_one_line_with_the_grammar_hint(runs: Runs, sweep: dict[st
 
 
 def test_list_of_an_unknown_experiment_names_it(runs: Runs) -> None:
-    assert_one_line_error(runs("list", "-e", "no-such-experiment"), "'no-such-experiment'")
+    assert_one_line_error(
+        runs("list", "-e", "no-such-experiment"),
+        "'no-such-experiment'",
+        "shipyard experiments list --view all",
+    )
 
 
 def test_list_needs_an_experiment(runs: Runs) -> None:

@@ -55,7 +55,7 @@ MAX_RESULTS_OPTION = click.option(
 )
 FILTER_HINT = "The filter grammar is in docs/search.md, e.g. \"name LIKE 'fraud%'\"."
 EXPERIMENT_HINT = "See the experiments with `shipyard experiments list --view all`."
-# Experiments are searched a page at a time; a server may hold pages to fewer.
+# Experiments are fetched a page at a time; a server may answer with shorter pages.
 _PAGE_SIZE = 1000
 
 Hints = Mapping[type[ShipyardError], str]

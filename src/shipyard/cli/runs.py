@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from shipyard.cli.experiments import (
+    EXPERIMENT_HINT,
     FILTER_HINT,
     MAX_RESULTS_OPTION,
     ORDER_BY_OPTION,
@@ -94,7 +95,8 @@ def list_command(
     output: str,
 ) -> None:
     """List the runs of experiments (those matching --filter, if given), newest first."""
-    with tracking(tracking_uri, hints={InvalidParameter: FILTER_HINT}) as client:
+    hints = {InvalidParameter: FILTER_HINT, NotFound: EXPERIMENT_HINT}
+    with tracking(tracking_uri, hints=hints) as client:
         ids = [experiment_by_id_or_name(client, ref).experiment_id for ref in experiment_refs]
         found = list(
             all_runs(
