@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +26,17 @@ from shipyard.store.engine import Database
 from shipyard.store.migrate import upgrade
 from shipyard.store.schema import metadata
 from shipyard.store.tracking import TrackingStore
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis (under schemathesis) keeps its files outside the working tree."""
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:  # pragma: no cover - hypothesis comes with the test extra
+        return
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "shipyard-test-hypothesis")
+
 
 PG_ADMIN_URI = os.environ.get(
     "SHIPYARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

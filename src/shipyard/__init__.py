@@ -50,6 +50,11 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors
         set_tracking_uri,
         start_run,
     )
+    from shipyard.system_metrics import (
+        disable_system_metrics_logging,
+        enable_system_metrics_logging,
+        set_system_metrics_sampling_interval,
+    )
 
 __all__ = [
     "ActiveRun",
@@ -60,6 +65,8 @@ __all__ = [
     "create_experiment",
     "delete_run",
     "delete_tag",
+    "disable_system_metrics_logging",
+    "enable_system_metrics_logging",
     "end_run",
     "flush",
     "get_artifact_uri",
@@ -83,18 +90,27 @@ __all__ = [
     "search_runs",
     "set_experiment",
     "set_experiment_tag",
+    "set_system_metrics_sampling_interval",
     "set_tag",
     "set_tags",
     "set_tracking_uri",
     "start_run",
 ]
-_FLUENT = [name for name in __all__ if name not in ("Client", "__version__", "autolog")]
+_SYSTEM_METRICS = (
+    "disable_system_metrics_logging",
+    "enable_system_metrics_logging",
+    "set_system_metrics_sampling_interval",
+)
+_FLUENT = [
+    name for name in __all__ if name not in ("Client", "__version__", "autolog", *_SYSTEM_METRICS)
+]
 
 # name -> (module, attribute); attribute None: the module itself
 _LAZY: dict[str, tuple[str, str | None]] = {
     **{name: ("shipyard.fluent", name) for name in _FLUENT},
     "Client": ("shipyard.client.tracking", "Client"),
     "autolog": ("shipyard.autologging", "autolog"),
+    **{name: ("shipyard.system_metrics", name) for name in _SYSTEM_METRICS},
 }
 _SUBMODULES = (
     "client",

@@ -228,11 +228,15 @@ def start_run(
     parent_run_id: str | None = None,
     tags: Mapping[str, Any] | None = None,
     description: str | None = None,
+    log_system_metrics: bool | None = None,
 ) -> ActiveRun:
     """Start a run (or resume one with ``run_id``) and make it active.
 
     With an active run, pass ``nested=True`` to start a child run of it; ``parent_run_id``
     names the parent explicitly (it must be the active run, when one is active).
+    ``log_system_metrics`` samples CPU, memory, disk, network and GPU use into the run as
+    ``system/...`` metrics (True) or not (False); None follows
+    ``SHIPYARD_ENABLE_SYSTEM_METRICS_LOGGING`` and ``enable_system_metrics_logging()``.
     """
     global _last_run_id
     tracking = client()
@@ -280,9 +284,18 @@ def start_run(
     _state.runs.append(active)
     _last_run_id = run.info.run_id
     hooks = sys.modules.get("shipyard.autologging.run_hooks")
+    if hooks is None and (log_system_metrics or _system_metrics_from_environment()):
+        from shipyard.autologging import run_hooks as hooks
     if hooks is not None:
+        hooks.request_for_next_run(log_system_metrics)
         hooks.run_started(run.info.run_id)
     return active
+
+
+def _system_metrics_from_environment() -> bool:
+    """Whether the environment switches system metrics on for every run."""
+    names = ("SHIPYARD_ENABLE_SYSTEM_METRICS_LOGGING", "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING")
+    return any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes") for name in names)
 
 
 def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:

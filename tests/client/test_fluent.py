@@ -147,6 +147,7 @@ def test_log_param_without_an_active_run_starts_one_and_logs_to_it(
     fluent.set_experiment(experiment_id=experiment_id)
 
     fluent.log_param("auto", "yes")
+    fluent.flush()  # another client reads it
 
     active = fluent.active_run()
     assert active is not None

@@ -81,14 +81,21 @@ def test_runs_started_and_ended_fluently_are_reported_to_autologgings_run_hooks(
     hooks.run_ended = lambda run_id: seen.append(  # type: ignore[attr-defined]
         ("ended", run_id, fluent.get_run(run_id).info.status.value)
     )
+    hooks.request_for_next_run = lambda enabled: seen.append(  # type: ignore[attr-defined]
+        ("requested", str(enabled), "")
+    )
     monkeypatch.setitem(sys.modules, "shipyard.autologging.run_hooks", hooks)
     fluent.set_tracking_uri(str(tmp_path))
 
-    with fluent.start_run() as run:
+    with fluent.start_run(log_system_metrics=True) as run:
         pass
     fluent.set_tracking_uri(None)
 
-    assert seen == [("started", run.info.run_id, "RUNNING"), ("ended", run.info.run_id, "RUNNING")]
+    assert seen == [
+        ("requested", "True", ""),
+        ("started", run.info.run_id, "RUNNING"),
+        ("ended", run.info.run_id, "RUNNING"),
+    ]
 
 
 def test_without_autologging_loaded_starting_a_run_does_not_load_it(tmp_path: Path) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 
 from shipyard.domain.entities import (
+    Dataset,
+    DatasetInput,
     LifecycleStage,
     LoggedModelStatus,
     Metric,
     Page,
+    Run,
+    RunInfo,
     RunStatus,
     ViewType,
 )
@@ -76,3 +80,49 @@ def test_metric_is_immutable() -> None:
 
 def test_page_without_a_token_is_the_last_page() -> None:
     assert Page([1, 2]).next_page_token is None
+
+
+def _run() -> Run:
+    info = RunInfo(
+        run_id="a" * 32,
+        experiment_id="3",
+        name="sweep-1",
+        user_id="ana",
+        status=RunStatus.FINISHED,
+        start_time=1,
+        end_time=2,
+        artifact_uri="mlflow-artifacts:/3/" + "a" * 32 + "/artifacts",
+        lifecycle_stage=LifecycleStage.ACTIVE,
+    )
+    dataset = DatasetInput(
+        Dataset("train", "d1", "local", "/data"), {"mlflow.data.context": "train"}
+    )
+    return Run(
+        info,
+        params={"lr": "0.1"},
+        metrics=[Metric("loss", 0.5, 10, 3), Metric("acc", 0.9, 10, 3)],
+        tags={"mlflow.user": "ana"},
+        dataset_inputs=[dataset],
+        model_inputs=["m-1"],
+    )
+
+
+def test_a_run_reads_as_mlflows_run_data_and_info() -> None:
+    run = _run()
+
+    assert run.data.params == {"lr": "0.1"}
+    assert run.data.metrics == {"loss": 0.5, "acc": 0.9}
+    assert run.data.tags == {"mlflow.user": "ana"}
+    assert run.info.run_name == "sweep-1" and run.info.run_uuid == "a" * 32
+    assert run.info.status == "FINISHED"
+    assert [i.dataset.name for i in run.inputs.dataset_inputs] == ["train"]
+    assert run.inputs.model_inputs == ["m-1"]
+
+
+def test_run_data_is_a_copy_that_cannot_change_the_run() -> None:
+    run = _run()
+
+    run.data.params["lr"] = "9"
+    run.data.tags.clear()
+
+    assert run.params == {"lr": "0.1"} and run.tags == {"mlflow.user": "ana"}

@@ -131,6 +131,33 @@ class RunInfo:
     artifact_uri: str
     lifecycle_stage: LifecycleStage
 
+    @property
+    def run_name(self) -> str:
+        """The run's name, under MLflow's attribute name."""
+        return self.name
+
+    @property
+    def run_uuid(self) -> str:
+        """The run's id, under MLflow's older attribute name."""
+        return self.run_id
+
+
+@dataclass(frozen=True, slots=True)
+class RunData:
+    """A run's logged data as MLflow's ``run.data`` shows it: latest metric values by key."""
+
+    params: dict[str, str]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInputs:
+    """A run's inputs as MLflow's ``run.inputs`` shows them."""
+
+    dataset_inputs: list[DatasetInput]
+    model_inputs: list[str]
+
 
 @dataclass(frozen=True, slots=True)
 class Run:
@@ -143,6 +170,18 @@ class Run:
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
     model_inputs: list[str] = field(default_factory=list)
     model_outputs: list[ModelOutput] = field(default_factory=list)
+
+    # MLflow's client code reads runs as ``run.data.params`` and ``run.inputs.dataset_inputs``:
+    # these views let such code run unchanged on Shipyard's runs.
+    @property
+    def data(self) -> RunData:
+        """Params, latest metric values and tags, as MLflow's ``Run.data``."""
+        return RunData(dict(self.params), {m.key: m.value for m in self.metrics}, dict(self.tags))
+
+    @property
+    def inputs(self) -> RunInputs:
+        """Dataset and model inputs, as MLflow's ``Run.inputs``."""
+        return RunInputs(list(self.dataset_inputs), list(self.model_inputs))
 
 
 @dataclass(frozen=True, slots=True)
