@@ -8,16 +8,19 @@ then logs the wrapper itself as the model (not the bare booster).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import tempfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from shipyard.autologging.estimators import fit_arguments, head, log_estimator
 from shipyard.autologging.patching import (
+    Patches,
     current_session,
     guarded,
     log_params,
@@ -169,3 +172,29 @@ def _log_importances(booster: Booster, model: Any, options: AutologOptions) -> N
             path = Path(scratch) / f"feature_importance_{kind}.json"
             path.write_text(json.dumps(values, indent=2))
             fluent.log_artifact(path)
+
+
+def install(
+    booster: Booster,
+    options: AutologOptions,
+    patches: Patches,
+    modules: tuple[ModuleType, ...],
+    base_class: type,
+) -> None:
+    """Wrap ``train`` in each of ``modules`` (where users and the wrappers call it) and ``fit``
+    of ``base_class`` and of every subclass of it."""
+    for owner in modules:
+        original = owner.train
+        patches.replace(
+            owner,
+            "train",
+            functools.wraps(original)(
+                functools.partial(autologged_train, booster, options, original)
+            ),
+        )
+    fit = functools.partial(autologged_fit, booster, options)
+    stack = [base_class]
+    while stack:
+        cls = stack.pop()
+        patches.method(cls, "fit", fit)
+        stack.extend(cls.__subclasses__())

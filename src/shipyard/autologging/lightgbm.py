@@ -15,7 +15,6 @@ What a training call logs (MLflow's names):
 
 from __future__ import annotations
 
-import functools
 import importlib
 from collections.abc import Mapping
 from types import ModuleType
@@ -23,8 +22,7 @@ from typing import Any
 
 from shipyard.autologging.boosting import (
     Booster,
-    autologged_fit,
-    autologged_train,
+    install,
     log_iteration,
     metric_key,
 )
@@ -81,21 +79,7 @@ def patch(module: ModuleType, patches: Patches, options: AutologOptions) -> None
         log_model=shipyard.lightgbm.log_model,
     )
     sklearn_api = importlib.import_module("lightgbm.sklearn")
-    for owner in (module, sklearn_api):
-        original = owner.train
-        patches.replace(
-            owner,
-            "train",
-            functools.wraps(original)(
-                functools.partial(autologged_train, booster, options, original)
-            ),
-        )
-    fit = functools.partial(autologged_fit, booster, options)
-    stack = [sklearn_api.LGBMModel]
-    while stack:
-        cls = stack.pop()
-        patches.method(cls, "fit", fit)
-        stack.extend(cls.__subclasses__())
+    install(booster, options, patches, (module, sklearn_api), sklearn_api.LGBMModel)
 
 
 class _MetricsCallback:

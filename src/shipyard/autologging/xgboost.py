@@ -23,8 +23,7 @@ from typing import Any
 
 from shipyard.autologging.boosting import (
     Booster,
-    autologged_fit,
-    autologged_train,
+    install,
     log_iteration,
     metric_key,
 )
@@ -83,21 +82,7 @@ def patch(module: ModuleType, patches: Patches, options: AutologOptions) -> None
         log_model=shipyard.xgboost.log_model,
     )
     sklearn_api = importlib.import_module("xgboost.sklearn")
-    for owner in (module, sklearn_api):
-        original = owner.train
-        patches.replace(
-            owner,
-            "train",
-            functools.wraps(original)(
-                functools.partial(autologged_train, booster, options, original)
-            ),
-        )
-    fit = functools.partial(autologged_fit, booster, options)
-    stack = [sklearn_api.XGBModel]
-    while stack:
-        cls = stack.pop()
-        patches.method(cls, "fit", fit)
-        stack.extend(cls.__subclasses__())
+    install(booster, options, patches, (module, sklearn_api), sklearn_api.XGBModel)
 
 
 @functools.cache
