@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 import pytest
@@ -105,3 +107,19 @@ def test_disabling_restores_fit(client: MlflowClient, current_experiment: str) -
     _model().fit(FEATURES, LABELS, epochs=1, verbose=0)
 
     assert client.search_runs([current_experiment]) == []
+
+
+def test_a_saved_keras_package_loads_as_a_pyfunc_model(tmp_path: Any) -> None:
+    import pandas as pd
+
+    import shipyard.pyfunc
+
+    model = _model()
+    model.fit(FEATURES, LABELS, epochs=1, verbose=0)
+    shipyard.keras.save_model(model, tmp_path / "package", input_example=FEATURES[:2])
+
+    loaded = shipyard.pyfunc.load_model(str(tmp_path / "package"))
+    predictions = loaded.predict(pd.DataFrame(FEATURES))
+
+    expected = model.predict(FEATURES, verbose=0)
+    assert np.asarray(predictions) == pytest.approx(expected, abs=1e-6)

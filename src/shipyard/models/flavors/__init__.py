@@ -34,6 +34,7 @@ FLAVOR_MODULES = {
     "xgboost": "shipyard.models.flavors.xgboost",
     "lightgbm": "shipyard.models.flavors.lightgbm",
     "pytorch": "shipyard.models.flavors.pytorch",
+    "keras": "shipyard.models.flavors.keras",
     PYFUNC_FLAVOR: "shipyard.models.flavors.python_function",
 }
 
@@ -43,6 +44,7 @@ LOADER_MODULES = {
     "mlflow.xgboost": "xgboost",
     "mlflow.lightgbm": "lightgbm",
     "mlflow.pytorch": "pytorch",
+    "mlflow.keras": "keras",
     "mlflow.pyfunc.model": PYFUNC_FLAVOR,
 }
 
