@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import LiveServer, screenshot
 
@@ -225,3 +227,28 @@ def test_without_runs_the_page_says_how_to_choose_them(page: Any, console: Any) 
     page.goto(f"/compare?runs={'f' * 32}")
     page.wait_for_selector("#compare [role=alert]")
     assert "None of the runs were found" in page.locator("#compare [role=alert]").inner_text()
+
+
+def test_running_runs_refresh_live(page: Any, live_server: LiveServer) -> None:
+    mlflow = "/api/2.0/mlflow"
+    experiment_id = live_server.api(
+        "POST", f"{mlflow}/experiments/create", json={"name": f"ui-live-{uuid.uuid4().hex[:8]}"}
+    )["experiment_id"]
+    run_id = live_server.api(
+        "POST", f"{mlflow}/runs/create", json={"experiment_id": experiment_id}
+    )["run"]["info"]["run_id"]
+    point = {"run_id": run_id, "key": "loss", "timestamp": 1_791_000_000_000}
+    live_server.api("POST", f"{mlflow}/runs/log-metric", json={**point, "value": 1.0, "step": 0})
+    page.goto(f"/compare?runs={run_id}")
+    page.wait_for_selector("[data-metric=loss][data-state=ready]")
+    expect(page.locator("#live-status")).to_contain_text("1 running")
+
+    live_server.api("POST", f"{mlflow}/runs/log-metric", json={**point, "value": 0.5, "step": 1})
+    live_server.api("POST", f"{mlflow}/runs/update", json={"run_id": run_id, "status": "FINISHED"})
+
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-metric='loss'] .chart-plot\").data[0].x.length === 2",
+        timeout=10_000,
+    )
+    expect(page.locator(".compare-runs")).not_to_contain_text("RUNNING")
+    expect(page.locator("#live-status")).to_be_hidden()

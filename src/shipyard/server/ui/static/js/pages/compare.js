@@ -10,6 +10,7 @@ import { buildColumns, loadComparison, runIdsFromUrl } from "../components/compa
 import { diffView } from "../components/compare_diff.js";
 import { parallelView } from "../components/compare_parallel.js";
 import { scatterView } from "../components/compare_scatter.js";
+import { LiveRefresh } from "../components/run_live.js";
 import { pages } from "../lib/api.js";
 import { readState, writeState } from "../lib/state.js";
 import { $, clear, h, showError, statusBadge, toast } from "../lib/ui.js";
@@ -155,6 +156,22 @@ async function main() {
   onThemeChange(() => views.get(current)?.draw?.());
   show(current);
   root.dataset.ready = "true";
+
+  // While a compared run is RUNNING: statuses, metric charts and the current view update.
+  const running = () => runs.filter((run) => run.status === "RUNNING").length;
+  new LiveRefresh({
+    isLive: () => running() > 0,
+    describe: () => `${running()} running`,
+    refresh: async () => {
+      const fresh = new Map((await loadComparison(runs.map((run) => run.run_id))).runs.map((run) => [run.run_id, run]));
+      runs.forEach((run, index) => {
+        if (fresh.has(run.run_id)) runs[index] = fresh.get(run.run_id);
+      });
+      root.querySelector(".compare-header").replaceWith(header(runs, ctx.colors, ctx.labels, missing));
+      views.get("charts")?.refresh();
+      if (current !== "charts") views.get(current)?.draw?.();
+    },
+  }).check();
 }
 
 main().catch((error) => showError(error, $("#compare")));
