@@ -45,6 +45,7 @@ import os
 import platform
 import shlex
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -117,6 +118,18 @@ def shown_command() -> str:
     return shlex.join([str(python), *sys.argv])
 
 
+def git_state() -> str:
+    """The commit the Shipyard side ran, and whether its source had local changes."""
+    repo = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src")
+    return git("rev-parse", "--short", "HEAD") + (" (src/ has local changes)" if dirty else "")
+
+
 def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
@@ -164,7 +177,9 @@ def prepare_data(data_dir: Path, sizes: DataSizes, fresh: bool) -> Seed:
     if done.exists() and not fresh:
         ids = {name: read_ids(folder / f"{name}-ids.json") for name in NAMES}
         log(f"reusing the seeded databases in {folder}")
-        return Seed(folder, ids, reused=True)
+        timing = folder / "seed-seconds.json"
+        seconds = json.loads(timing.read_text()) if timing.exists() else {}
+        return Seed(folder, ids, seconds, reused=True)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():
         stale.unlink()
@@ -179,6 +194,7 @@ def prepare_data(data_dir: Path, sizes: DataSizes, fresh: bool) -> Seed:
     seed.seconds = {name: round(seconds, 1) for name, (_, seconds) in results.items()}
     for name in NAMES:
         write_ids(folder / f"{name}-ids.json", seed.ids[name])
+    (folder / "seed-seconds.json").write_text(json.dumps(seed.seconds) + "\n")
     done.write_text("ok\n")
     log(f"seeded: {seed.seconds}")
     return seed
@@ -494,7 +510,7 @@ class UiBench:
                 }
                 for workload, by_name in self.samples.items()
             },
-            "details": self.details,
+            "details": {**self.details, "shipyard_source": git_state()},
             "warnings": self.warnings,
         }
 
