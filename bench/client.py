@@ -18,12 +18,15 @@ made on the first run and reused after (``--fresh-venvs`` remakes them). Measure
     MLflow's ``log_metric`` is synchronous (one HTTP request per call), so 100,000 calls would
     take minutes: it makes ``--mlflow-calls`` calls (default 5,000) and its time for
     ``--calls`` is extrapolated linearly from its per-call time (shown as such). After each
-    loop the run's history is read back from the server: every point must be there.
+    loop the run's history is read back from the server: every point must be there. An extra
+    row runs mlflow with its own background batching (``log_metric(..., synchronous=False)``,
+    then ``mlflow.flush_async_logging()``) for ``--mlflow-async-calls`` calls, extrapolated
+    the same way.
 ``import``
     wall time of a fresh ``python -c "import <client>"`` (median of ``--import-reps``,
     alternating), and the total of ``python -X importtime`` (sum of every module's own time).
 ``installed size``
-    bytes of each venv's site-packages, minus a bare venv's (pip itself).
+    bytes of each venv's site-packages, minus a bare venv's (pip and setuptools).
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10,000 / 1,000 calls, 1 rep")
     parser.add_argument("--calls", type=int, default=0, help="Shipyard's calls (100,000)")
     parser.add_argument("--mlflow-calls", type=int, default=0, help="mlflow's calls (5,000)")
+    parser.add_argument(
+        "--mlflow-async-calls",
+        type=int,
+        default=-1,
+        help="calls of mlflow with synchronous=False (default: as --mlflow-calls; 0 skips)",
+    )
     parser.add_argument("--reps", type=int, default=0, help="loops per client (default 3)")
     parser.add_argument("--import-reps", type=int, default=0, help="imports per client (10)")
     parser.add_argument("--venv-dir", type=Path, default=DEFAULT_VENV_DIR)
@@ -80,6 +89,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.calls = args.calls or (10_000 if args.quick else 100_000)
     args.mlflow_calls = args.mlflow_calls or (1_000 if args.quick else 5_000)
+    if args.mlflow_async_calls < 0:
+        args.mlflow_async_calls = args.mlflow_calls
     args.reps = args.reps or (1 if args.quick else 3)
     args.import_reps = args.import_reps or (3 if args.quick else 10)
     return args
@@ -192,9 +203,9 @@ def measure_imports(clients: dict[str, Venv], reps: int) -> tuple[list[Row], dic
 # -- the loop -------------------------------------------------------------------------------------
 
 
-def run_loop(venv: Venv, url: str, experiment: str, calls: int) -> dict[str, Any]:
+def run_loop(venv: Venv, mode: str, url: str, experiment: str, calls: int) -> dict[str, Any]:
     result = subprocess.run(
-        [str(venv.python), str(LOOP_SCRIPT), venv.name, url, experiment, str(calls)],
+        [str(venv.python), str(LOOP_SCRIPT), mode, url, experiment, str(calls)],
         capture_output=True,
         text=True,
         cwd="/tmp",
@@ -202,7 +213,7 @@ def run_loop(venv: Venv, url: str, experiment: str, calls: int) -> dict[str, Any
         timeout=1800,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"{venv.name} loop failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"{mode} loop failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -231,12 +242,16 @@ def measure_loops(
     clients: dict[str, Venv], url: str, args: argparse.Namespace
 ) -> tuple[list[Row], dict[str, Any]]:
     calls = {"shipyard": args.calls, "mlflow": args.mlflow_calls}
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name in clients}
+    if args.mlflow_async_calls:
+        calls["mlflow-async"] = args.mlflow_async_calls
+    venv_of = {"shipyard": clients["shipyard"], "mlflow": clients["mlflow"]}
+    venv_of["mlflow-async"] = clients["mlflow"]
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in calls}
     for rep in range(args.reps):
-        order = list(clients) if rep % 2 == 0 else list(clients)[::-1]
+        order = list(calls) if rep % 2 == 0 else list(calls)[::-1]
         shown = []
         for name in order:
-            result = run_loop(clients[name], url, f"client-bench-{name}", calls[name])
+            result = run_loop(venv_of[name], name, url, f"client-bench-{name}", calls[name])
             result["stored_points"] = stored_points(url, result["run_id"])
             if result["stored_points"] != calls[name]:
                 raise RuntimeError(
@@ -251,7 +266,7 @@ def measure_loops(
             )
         log(f"  loop {rep + 1}/{args.reps}: " + "; ".join(shown))
     per_call = {n: median(r["loop_seconds"] / calls[n] for r in v) for n, v in results.items()}
-    seconds = {n: per_call[n] * args.calls for n in clients}
+    seconds = {n: per_call[n] * args.calls for n in NAMES}
     measured = median(r["loop_seconds"] for r in results["mlflow"])
     rows = [
         Row(
@@ -260,17 +275,35 @@ def measure_loops(
             "lower",
             seconds,
             f"Shipyard measured (flush included); mlflow extrapolated from {args.mlflow_calls:,} "
-            f"calls in {measured:.1f} s (x{args.calls / args.mlflow_calls:g})",
+            f"calls in {measured:.1f} s (x{args.calls / args.mlflow_calls:,.1f})",
             LOOP_GOAL,
         ),
         Row(
             "log_metric",
             "us per call",
             "lower",
-            {n: v * 1e6 for n, v in per_call.items()},
+            {n: per_call[n] * 1e6 for n in NAMES},
             f"Shipyard over {args.calls:,} calls, mlflow over {args.mlflow_calls:,}",
         ),
     ]
+    if "mlflow-async" in calls:
+        async_calls = calls["mlflow-async"]
+        async_seconds = median(r["loop_seconds"] for r in results["mlflow-async"])
+        rows.append(
+            Row(
+                f"{args.calls:,} log_metric calls, mlflow async",
+                "s",
+                "lower",
+                {"shipyard": seconds["shipyard"], "mlflow": per_call["mlflow-async"] * args.calls},
+                "mlflow with synchronous=False and flush_async_logging() (its own background "
+                f"batching): {async_calls:,} calls in {async_seconds:.1f} s"
+                + (
+                    ""
+                    if async_calls == args.calls
+                    else f", extrapolated x{args.calls / async_calls:,.1f}"
+                ),
+            )
+        )
     return rows, {"loops": results, "calls": calls}
 
 

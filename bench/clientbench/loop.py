@@ -1,11 +1,13 @@
 """The timed loop, run in a fresh interpreter of one client's venv (no project code imported).
 
-    python loop.py shipyard|mlflow TRACKING_URI EXPERIMENT CALLS
+    python loop.py shipyard|mlflow|mlflow-async TRACKING_URI EXPERIMENT CALLS
 
 Imports the client, starts a run, then times ``CALLS`` calls of ``log_metric("loss", v, step=i)``
 followed, for Shipyard, by ``shipyard.flush()`` (so the clock stops only once every point is
 stored on the server); MLflow's fluent ``log_metric`` is synchronous by default, so its loop
-ends with every point stored. Prints one JSON line: the run id, the seconds, the import time.
+ends with every point stored. ``mlflow-async`` passes ``synchronous=False`` (MLflow's own
+background batching) and ends with ``mlflow.flush_async_logging()``. Prints one JSON line: the
+run id, the seconds, the import time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ def main() -> None:
         import shipyard as client
     else:
         import mlflow as client
+    extra = {"synchronous": False} if which == "mlflow-async" else {}
     imported = time.perf_counter() - started
     client.set_tracking_uri(uri)
     client.set_experiment(experiment)
@@ -30,9 +33,11 @@ def main() -> None:
         log_metric = client.log_metric
         started = time.perf_counter()
         for step in range(calls):
-            log_metric("loss", 1.0 / (step + 1), step=step)
+            log_metric("loss", 1.0 / (step + 1), step=step, **extra)
         if which == "shipyard":
             client.flush()
+        elif which == "mlflow-async":
+            client.flush_async_logging()
         loop = time.perf_counter() - started
     ended = time.perf_counter() - started
     print(
