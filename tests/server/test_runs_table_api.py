@@ -52,6 +52,23 @@ async def test_columns_lists_keys_with_run_counts(api: Api, client: httpx.AsyncC
     assert body["truncated"] is False
 
 
+async def test_columns_can_count_a_sample_of_the_newest_runs(
+    api: Api, client: httpx.AsyncClient
+) -> None:
+    experiment_id = await api.create_experiment("sweep")
+    await _sweep(api, experiment_id)
+    url = f"{SHIPYARD}/experiments/columns?experiment_ids={experiment_id}"
+
+    sampled = ok(await client.get(f"{url}&sample_runs=2"))
+    whole = ok(await client.get(f"{url}&sample_runs=3"))
+
+    assert sampled["run_count"] == 3 and sampled["sampled_runs"] == 2
+    assert sampled["metrics"] == [{"key": "loss", "count": 2}]
+    assert "sampled_runs" not in whole and whole["metrics"] == [{"key": "loss", "count": 3}]
+    assert_error(await client.get(f"{url}&sample_runs=0"), 400, "INVALID_PARAMETER_VALUE")
+    assert_error(await client.get(f"{url}&sample_runs=x"), 400, "INVALID_PARAMETER_VALUE")
+
+
 async def test_columns_takes_ids_repeated_or_comma_separated(
     api: Api, client: httpx.AsyncClient
 ) -> None:

@@ -84,6 +84,30 @@ def test_column_keys_counts_the_runs_that_have_each_key(
     assert keys.truncated is False
 
 
+def test_a_sample_counts_the_keys_of_the_newest_runs_only(
+    store: TrackingStore, experiment_id: str, sweep: list[str], make_run: RunFactory
+) -> None:
+    old = make_run(start_time=T0 - 1_000, run_name="oldest")
+    store.log_batch(old, params=[("only_old", "1")])
+
+    sampled = _read(store, lambda c: run_table.read_column_keys(c, [experiment_id], sample_runs=2))
+    full = _read(store, lambda c: run_table.read_column_keys(c, [experiment_id]))
+
+    assert sampled.run_count == full.run_count == 5
+    assert sampled.sampled_runs == 2 and full.sampled_runs is None
+    assert [(k.key, k.count) for k in sampled.params] == [("lr", 2)]
+    assert [(k.key, k.count) for k in full.params] == [("lr", 4), ("only_old", 1)]
+
+
+def test_a_sample_as_large_as_the_experiment_is_the_full_count(
+    store: TrackingStore, experiment_id: str, sweep: list[str]
+) -> None:
+    keys = _read(store, lambda c: run_table.read_column_keys(c, [experiment_id], sample_runs=4))
+
+    assert keys.sampled_runs is None
+    assert [(k.key, k.count) for k in keys.metrics] == [("loss", 4)]
+
+
 def test_column_keys_follow_the_view_type(
     store: TrackingStore, experiment_id: str, sweep: list[str]
 ) -> None:

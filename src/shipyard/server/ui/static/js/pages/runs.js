@@ -89,8 +89,12 @@ function save(changes) {
 
 // -- columns ---------------------------------------------------------------------------------
 
+// The default choice is made once, from the first keys known (a sample of the newest runs on
+// a large experiment), so the columns shown do not change when the full key list arrives.
+let defaultChoice = null;
 function defaults() {
-  return defaultColumns(keys, { multipleExperiments: experimentIds.length > 1 });
+  defaultChoice ??= defaultColumns(keys, { multipleExperiments: experimentIds.length > 1 });
+  return defaultChoice;
 }
 
 // Pinned columns first (in their order), then the rest.
@@ -388,9 +392,26 @@ function toggleAll() {
   refreshEntries();
 }
 
+// Keys of the newest runs first (fast on a sweep of thousands of runs), enough to choose the
+// default columns and load rows; the full list with run counts follows for the column chooser
+// and grouping.
+const KEY_SAMPLE_RUNS = 500;
+let keysGeneration = 0; // a newer loadKeys wins over the full list of an older one
+
 async function loadKeys() {
-  keys = await shipyard.get("/experiments/columns", { experiment_ids: experimentIds, view_type: state.view });
+  const generation = ++keysGeneration;
+  const query = { experiment_ids: experimentIds, view_type: state.view };
+  keys = await shipyard.get("/experiments/columns", { ...query, sample_runs: KEY_SAMPLE_RUNS });
   fillGroupBy();
+  if (keys.sampled_runs === undefined) return;
+  shipyard
+    .get("/experiments/columns", query)
+    .then((full) => {
+      if (generation !== keysGeneration) return;
+      keys = full;
+      fillGroupBy();
+    })
+    .catch((error) => showError(error));
 }
 
 async function loadExperiments() {
