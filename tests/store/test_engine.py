@@ -348,7 +348,9 @@ def test_postgres_deadlock_victim_is_retried(postgres_scratch: Scratch) -> None:
         thread.join(30)
 
     assert errors == []
-    assert sorted(attempts.values()) == [1, 2]
+    # one of them ran once; the deadlock victim ran again (more than once if the loaded
+    # machine let it collide with the winner's commit again)
+    assert min(attempts.values()) == 1 and max(attempts.values()) >= 2
     # Whichever order they committed in, each write ran exactly once in the end:
     # each row was moved by both of them, so neither still has its first value.
     assert len(postgres_scratch.values()) == 2

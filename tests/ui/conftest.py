@@ -178,8 +178,9 @@ def page(browser: Any, live_server: LiveServer, console: ConsoleWatch) -> Iterat
     tab.set_default_timeout(15_000)
     tab.on("console", lambda m: console.errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: console.errors.append(f"page error: {e}"))
-    # No page may reach outside this server: every asset is served locally.
-    local = (live_server.url, "blob:", "data:", "about:")
+    # No page may reach outside this server: every asset is served locally. (Chromium's own
+    # PDF viewer is an extension page, not a network request.)
+    local = (live_server.url, "blob:", "data:", "about:", "chrome-extension://")
     tab.on(
         "request",
         lambda r: (

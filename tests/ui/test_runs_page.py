@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -358,31 +357,23 @@ def test_keyboard_moves_expands_and_opens_a_run(page: Any, live_server: LiveServ
 def test_ten_thousand_runs_scroll_to_the_bottom_with_few_rows_in_the_dom(
     page: Any, live_server: LiveServer
 ) -> None:
-    started = time.monotonic()
+    # How fast this is, is bench/ui.py's business; here: it works, with few rows in the DOM.
     _open(page, live_server, live_server.data.sweep_experiment, "10,000 runs")
-    loaded = time.monotonic() - started
 
     grid = page.locator(".rt-scroll")
-    frame_ms = page.evaluate(
-        """async () => {
-            const grid = document.querySelector('.rt-scroll');
+    grid.evaluate(
+        """async grid => {
             const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-            const times = [];
             for (const top of [grid.scrollHeight / 3, grid.scrollHeight / 2, grid.scrollHeight]) {
-                const start = performance.now();
                 grid.scrollTop = top;
                 await frame(); await frame();
-                times.push(performance.now() - start);
             }
-            return Math.max(...times);
         }"""
     )
     last = page.locator(f"{ROWS}").last
     assert last.get_attribute("aria-rowindex") == "10001"
     assert last.locator(".rt-link").inner_text() == "trial-00000"
     assert page.locator(ROWS).count() < 60
-    assert frame_ms < 250, f"scrolling took {frame_ms:.0f} ms to draw"
-    assert loaded < 10
     grid.focus()
     page.keyboard.press("Home")
     page.locator(f"{ROWS}.active .rt-link").filter(has_text="trial-09999").wait_for()
