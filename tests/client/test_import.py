@@ -25,18 +25,15 @@ def _run_python(code: str, env: dict[str, str] | None = None) -> dict[str, objec
     return result
 
 
-def test_import_shipyard_is_fast_and_loads_no_http_database_or_data_library() -> None:
+def test_import_shipyard_loads_no_http_database_or_data_library() -> None:
+    # what keeps the import fast (bench/client.py measures how fast)
     result = _run_python(
-        "import json, sys, time\n"
-        "start = time.perf_counter()\n"
+        "import json, sys\n"
         "import shipyard\n"
-        "seconds = time.perf_counter() - start\n"
-        f"print(json.dumps({{'seconds': seconds, 'loaded': [m for m in {HEAVY!r} "
-        "if m in sys.modules]}))\n"
+        f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules]}}))\n"
     )
 
     assert result["loaded"] == []
-    assert isinstance(result["seconds"], float) and result["seconds"] < 0.3
 
 
 def test_logging_to_the_embedded_store_needs_none_of_the_server_extras(tmp_path: Path) -> None:

@@ -146,14 +146,13 @@ def test_sqlite_reads_proceed_while_the_writer_holds_a_transaction(
     sqlite_scratch.db.write(sqlite_scratch.insert(1))
     held = HeldWriter(sqlite_scratch.db)
     try:
-        started = time.monotonic()
+        # in WAL mode the read does not wait for the writer; without it, it would fail with
+        # "database is locked" once the busy timeout ran out
         values = sqlite_scratch.values()
-        elapsed = time.monotonic() - started
     finally:
         held.release()
 
     assert values == [1]
-    assert elapsed < 1.0
 
 
 # -- writes on both engines ---------------------------------------------------------------------
