@@ -7,7 +7,7 @@ import {
   X_AXES, clippedRange, fetchHistories, localDate, rangeNumber, relativeUnit, smooth, stepWindow, xNumber,
 } from "./chart_data.js";
 import { exportButtons } from "./chart_export.js";
-import { plotlyConfig, themedLayout } from "./chart_plotly.js";
+import { loadPlotly, plotlyConfig, themedLayout } from "./chart_plotly.js";
 
 const HEIGHT = 260;
 const ZOOM_DELAY_MS = 150; // a pan fires many relayouts; fetch once it settles
@@ -83,6 +83,8 @@ export class MetricChart {
         });
         if (!this.zoom) this.cache.set(cacheKey, histories);
       }
+      // The data was fetched while Plotly loaded; drawing needs it.
+      await loadPlotly();
       if (controller.signal.aborted || this.destroyed) return;
       this.histories = histories;
       this.loadedWindow = window;
@@ -137,7 +139,7 @@ export class MetricChart {
   }
 
   draw() {
-    if (this.destroyed || !this.started) return;
+    if (this.destroyed || !this.started || !window.Plotly) return; // load() draws once it is there
     const hasPoints = [...this.histories.values()].some((points) => points.length);
     if (this.element.dataset.state !== "error") {
       this.message.replaceChildren(hasPoints ? "" : h("div", { class: "empty small" }, "No points in this range."));

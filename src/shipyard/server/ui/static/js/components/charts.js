@@ -104,7 +104,10 @@ class ChartsView {
 
   async start() {
     this.root.append(h("div", { class: "muted" }, h("span", { class: "spinner" }), " Loading metrics…"));
-    const [, keys] = await Promise.all([loadPlotly(), this.keys ?? describeRuns(this.runs)]);
+    // Plotly (a large script) loads while the charts fetch their data; each draws once both
+    // have arrived.
+    loadPlotly().catch((error) => showError(error, this.root));
+    const keys = await (this.keys ?? describeRuns(this.runs));
     if (this.destroyed) return;
     this.keys = keys;
     const stored = this.scope ? storedSettings(this.scope) : {};

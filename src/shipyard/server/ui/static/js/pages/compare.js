@@ -102,7 +102,8 @@ async function main() {
       h("a", { href: pages.experiments() }, "Go to the experiments")));
     return;
   }
-  const [{ runs, missing }] = await Promise.all([loadComparison(runIds), loadPlotly()]);
+  const plotly = loadPlotly(); // loads while the runs do; the metric charts fetch meanwhile
+  const { runs, missing } = await loadComparison(runIds);
   if (!runs.length) {
     clear(root).append(h("div", { class: "error-text", role: "alert" }, `None of the runs were found: ${missing.join(", ")}`));
     return;
@@ -133,8 +134,8 @@ async function main() {
     save({ view: id });
     tabBar.select(id);
     panels.forEach((panel, key) => { panel.hidden = key !== id; });
-    if (!views.has(id)) {
-      if (id === "charts") {
+    if (id === "charts") {
+      if (!views.has(id)) {
         const metricKeys = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))];
         views.set(id, mountMetricCharts(panels.get(id), {
           runs: runs.map((run) => ({ run_id: run.run_id, name: run.name, start_time: run.start_time })),
@@ -142,18 +143,27 @@ async function main() {
           stateScope: "compare-charts",
           legend: false,
         }));
-      } else {
-        const view = builders[id](ctx);
-        panels.get(id).append(view.element);
-        views.set(id, view);
       }
+      return;
     }
-    views.get(id).draw?.();
+    plotly
+      .then(() => {
+        if (!views.has(id)) {
+          const view = builders[id](ctx);
+          panels.get(id).append(view.element);
+          views.set(id, view);
+        }
+        if (current === id) views.get(id).draw?.();
+      })
+      .catch((error) => showError(error, panels.get(id)));
   }
+
+  // Redraw what is shown (theme change, live refresh), once Plotly is there.
+  const redraw = () => plotly.then(() => views.get(current)?.draw?.());
 
   const tabBar = tabs(current, show);
   clear(root).append(header(runs, ctx.colors, ctx.labels, missing), tabBar.element, ...panels.values());
-  onThemeChange(() => views.get(current)?.draw?.());
+  onThemeChange(redraw);
   show(current);
   root.dataset.ready = "true";
 
@@ -169,7 +179,7 @@ async function main() {
       });
       root.querySelector(".compare-header").replaceWith(header(runs, ctx.colors, ctx.labels, missing));
       views.get("charts")?.refresh();
-      if (current !== "charts") views.get(current)?.draw?.();
+      if (current !== "charts") redraw();
     },
   }).check();
 }
