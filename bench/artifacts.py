@@ -39,6 +39,11 @@ What the numbers mean (MB = 10^6 bytes; ``ratio`` is how many times better Shipy
 ``archive-download``
     Shipyard only: the small-file folder as one streamed zip
     (``GET /api/2.0/shipyard/artifacts/archive/<folder>``), in files/s and in MB/s of zip.
+``archive-upload``
+    Shipyard only: the same small files sent as one tar streamed from disk
+    (``PUT /api/2.0/shipyard/artifacts/archive/<folder>``, unpacked by the server), in files/s
+    and in MB/s of file content; building the tar is inside the timing. Compare with MLflow's
+    ``small-upload``.
 ``RSS idle`` / ``RSS peak, whole run``
     MB of the server tree once it has settled after start (before the large transfers, and
     the baseline of the growth rows), and the largest sample over the whole run.
@@ -107,6 +112,7 @@ WORKLOADS: dict[str, Workload] = {
     "large-file": workloads.large_file,
     "small-files": workloads.small_files,
     "archive": workloads.archive,
+    "archive-upload": workloads.archive_upload,
 }
 
 

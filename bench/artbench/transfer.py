@@ -5,15 +5,17 @@ Mirrors ``mlflow/store/artifact/http_artifact_repo.py`` (mlflow 3.17): one share
 one ``PUT`` whose body is the open file (requests streams it with a Content-Length), a download
 is one streaming ``GET`` written to disk in 1 MiB ``iter_content`` pieces, a listing is
 ``GET /artifacts?path=<folder>``. Unlike the client this does not retry, so that every failure
-shows. Shipyard's folder archive is one streaming ``GET`` of a zip.
+shows. Shipyard's folder archive is one streaming ``GET`` of a zip; its upload twin is one
+``PUT`` of a tar streamed from disk as it is built.
 """
 
 from __future__ import annotations
 
 import mimetypes
+import tarfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +32,7 @@ ARCHIVE_API = "/api/2.0/shipyard/artifacts/archive"
 USER_AGENT = "mlflow-python-client/3.17.2"
 POOL_SIZE = 10  # MLFLOW_HTTP_POOL_CONNECTIONS and MLFLOW_HTTP_POOL_MAXSIZE
 DOWNLOAD_PIECE = 1024 * 1024  # the client's iter_content chunk size
+TAR_PIECE = 1024 * 1024  # pieces of the streamed tar body
 TIMEOUT = (5.0, 600.0)  # connect, read; MLflow answers a large PUT only once it is all stored
 PROXY_SCHEME = "mlflow-artifacts"
 
@@ -75,6 +78,38 @@ class ArtifactClient:
         """Stream Shipyard's zip of ``folder`` into ``local``; the number of bytes received."""
         return self._stream_to(self._url(ARCHIVE_API, folder), local)
 
+    def upload_archive(self, folder: str, local: Path, names: Sequence[str]) -> int:
+        """``PUT`` the files ``names`` of the folder ``local`` as one tar into Shipyard's
+        ``folder``; the number of files the server reports written."""
+        headers = []
+        for name in names:
+            info = tarfile.TarInfo(name)
+            info.size = (local / name).stat().st_size
+            info.mode = 0o644
+            headers.append((info.tobuf(format=tarfile.PAX_FORMAT), info.size))
+
+        def body() -> Iterator[bytes]:
+            pending = bytearray()
+            for name, (header, size) in zip(names, headers, strict=True):
+                pending += header
+                pending += (local / name).read_bytes()
+                pending += bytes(_blocks(size) - size)
+                if len(pending) >= TAR_PIECE:
+                    yield bytes(pending)
+                    pending.clear()
+            pending += bytes(2 * tarfile.BLOCKSIZE)
+            yield bytes(pending)
+
+        response = self.session.put(
+            self._url(ARCHIVE_API, folder),
+            data=body(),
+            headers={"Content-Type": "application/x-tar"},  # chunked: built as it is sent
+            timeout=TIMEOUT,
+        )
+        response.raise_for_status()
+        files: int = response.json()["files"]
+        return files
+
     def _stream_to(self, url: str, local: Path) -> int:
         received = 0
         with self.session.get(url, stream=True, timeout=TIMEOUT) as response:
@@ -93,6 +128,11 @@ class ArtifactClient:
         response.raise_for_status()
         files: list[dict[str, Any]] = response.json().get("files", [])
         return files
+
+
+def _blocks(size: int) -> int:
+    """``size`` rounded up to whole tar blocks."""
+    return -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
 
 
 def create_run_root(base_url: str, experiment_name: str) -> str:

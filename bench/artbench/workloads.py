@@ -1,4 +1,4 @@
-"""The three workloads: one large file, many small files, and Shipyard's folder archive.
+"""The workloads: one large file, many small files, and Shipyard's folder archive (down and up).
 
 Each repetition runs every server once, alternating which goes first, and every download is
 checked against the upload after the clock has stopped. Timed transfers go through
@@ -14,7 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from artbench.context import BenchContext, Contender
-from artbench.payload import FileSpec, verify_file, verify_folder, verify_listing, verify_zip
+from artbench.payload import (
+    FileSpec,
+    VerificationError,
+    verify_file,
+    verify_folder,
+    verify_listing,
+    verify_zip,
+)
 from artbench.probe import MB, Transfer, flush_disk
 from artbench.report import CANDIDATE, Metric, Target
 from artbench.transfer import run_pool
@@ -332,6 +339,65 @@ def archive(ctx: BenchContext) -> list[Metric]:
             "higher",
             _median_of(samples, "mb_per_second"),
             "MB of zip received",
+            compared=False,
+        ),
+    ]
+
+
+def _upload_archive(ctx: BenchContext, contender: Contender, rep: int) -> Transfer:
+    folder = f"{contender.root}/archive-up-{rep}"
+    names = [spec.name for spec in ctx.payload.small]
+    written: list[int] = []
+    transfer = contender.probe.measure(
+        lambda: written.append(
+            contender.client.upload_archive(folder, ctx.payload.small_dir, names)
+        ),
+        payload_bytes=ctx.payload.small_bytes,
+        files=len(ctx.payload.small),
+    )
+    if written[0] != len(names):
+        raise VerificationError(f"the server wrote {written[0]} files of {len(names)}")
+    local: Path = ctx.payload.downloads / f"{contender.name}-archive-up.zip"
+    try:
+        contender.client.download_archive(folder, local)
+        verify_zip(local, ctx.payload.small)
+    finally:
+        local.unlink(missing_ok=True)
+    return transfer
+
+
+def archive_upload(ctx: BenchContext) -> list[Metric]:
+    """``archive-upload``: the small-file folder as one tar ``PUT``, Shipyard only."""
+    shipyard = [contender for contender in ctx.contenders if contender.name == CANDIDATE]
+    samples: Samples = {contender.name: [] for contender in shipyard}
+    reps = ctx.sizes.reps
+    for rep in range(reps):
+        for contender in shipyard:
+            action = functools.partial(_upload_archive, ctx, contender, rep)
+            _keep(samples, contender, ctx.attempt("archive-upload", contender, action))
+        _progress("archive-upload", samples, rep, reps, "files_per_second", "files/s")
+    _record_details(ctx, "archive-upload", samples)
+    count = len(ctx.payload.small)
+    what = _note(
+        ctx,
+        "archive-upload",
+        f"Shipyard only: the {count:,}-file folder as one tar streamed from disk",
+    )
+    return [
+        Metric(
+            "archive-upload",
+            "files/s",
+            "higher",
+            _median_of(samples, "files_per_second"),
+            what,
+            compared=False,
+        ),
+        Metric(
+            "archive-upload",
+            "MB/s",
+            "higher",
+            _median_of(samples, "mb_per_second"),
+            "MB of file content sent",
             compared=False,
         ),
     ]

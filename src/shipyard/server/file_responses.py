@@ -10,10 +10,12 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 import re
+import tempfile
 import time
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
 from fastapi import Request
@@ -21,6 +23,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import FileResponse, Response, StreamingResponse
 
 from shipyard.artifacts.store import ArtifactStore, ArtifactWriter, FileInfo
+from shipyard.artifacts.tar_upload import Extracted, extract_into
 from shipyard.domain.errors import InvalidParameter, NotFound
 
 UPLOAD_BUFFER = 4 * 1024 * 1024
@@ -237,3 +240,35 @@ async def _async(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     async for data in chunks:
         if data:
             yield data
+
+
+def _extract_spooled(store: ArtifactStore, folder: str, spool: IO[bytes]) -> Extracted:
+    try:
+        return extract_into(store, folder, spool)
+    finally:
+        spool.close()
+
+
+async def receive_archive(store: ArtifactStore, folder: str, request: Request) -> Extracted:
+    """Spool a tar archive (plain or gzip) from the request body, then unpack it into ``folder``.
+
+    The body goes to a temporary file as it arrives (in memory up to 1 MiB, then on disk), in
+    pieces of about 4 MiB; the archive is checked whole and unpacked in a worker thread.
+    """
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SMALL_BODY)  # noqa: SIM115
+    try:
+        pieces: list[bytes] = []
+        pending = 0
+        async for chunk in request.stream():
+            pieces.append(chunk)
+            pending += len(chunk)
+            if pending >= UPLOAD_BUFFER:
+                await run_in_threadpool(spool.write, b"".join(pieces))
+                pieces.clear()
+                pending = 0
+        if pieces:
+            await run_in_threadpool(spool.write, b"".join(pieces))
+    except BaseException:
+        spool.close()
+        raise
+    return await run_in_threadpool(_extract_spooled, store, folder, spool)

@@ -24,6 +24,7 @@ from shipyard.server.mlflow_api.errors import install_error_handlers
 BODY_LIMITS = (
     # artifact bytes stream to storage: no limit
     (r"^/(ajax-)?api/2\.0/mlflow-artifacts/(artifacts|mpu/parts)/", None),
+    (r"^/api/2\.0/shipyard/artifacts/archive/", None),
     (r"/mlflow/runs/log-batch$", MAX_BATCH_REQUEST_BYTES),
 )
 
