@@ -179,8 +179,8 @@ def page(browser: Any, live_server: LiveServer, console: ConsoleWatch) -> Iterat
     tab.on("console", lambda m: console.errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: console.errors.append(f"page error: {e}"))
     # No page may reach outside this server: every asset is served locally. (Chromium's own
-    # PDF viewer is an extension page, not a network request.)
-    local = (live_server.url, "blob:", "data:", "about:", "chrome-extension://")
+    # PDF viewer is an extension page with built-in resources, not network requests.)
+    local = (live_server.url, "blob:", "data:", "about:", "chrome-extension://", "chrome://")
     tab.on(
         "request",
         lambda r: (

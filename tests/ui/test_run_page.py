@@ -169,3 +169,21 @@ def test_an_unknown_run_shows_a_readable_error(
     expect(page.locator("#run-error .error-text")).to_contain_text(
         f"Run with id={'0' * 32} not found"
     )
+
+
+def test_a_running_runs_charts_follow_new_points(page: Any, live_server: LiveServer) -> None:
+    run_id = _own_run(live_server, run_name="live-charts")
+    point = {"run_id": run_id, "key": "loss", "timestamp": T0}
+    live_server.api("POST", f"{MLFLOW}/runs/log-metric", json={**point, "value": 1.0, "step": 0})
+    page.goto(f"/runs/{run_id}")
+    page.get_by_role("tab", name="Charts").click()
+    page.wait_for_selector("[data-metric=loss][data-state=ready]")
+
+    live_server.api("POST", f"{MLFLOW}/runs/log-metric", json={**point, "value": 0.5, "step": 1})
+
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-metric='loss'] .chart-plot\").data[0].x.length === 2",
+        timeout=10_000,
+    )
+    live_server.api("POST", f"{MLFLOW}/runs/update", json={"run_id": run_id, "status": "FINISHED"})
+    expect(page.locator("#live-status")).to_be_hidden(timeout=10_000)

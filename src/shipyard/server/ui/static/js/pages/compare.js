@@ -168,15 +168,20 @@ async function main() {
   root.dataset.ready = "true";
 
   // While a compared run is RUNNING: statuses, metric charts and the current view update.
+  // Charts are fetched again only when a run's status or latest metric values changed: a
+  // quiet run (or a long one) is not re-read every few seconds.
   const running = () => runs.filter((run) => run.status === "RUNNING").length;
+  const signature = () => JSON.stringify(runs.map((run) => [run.run_id, run.status, run.end_time, run.metrics]));
   new LiveRefresh({
     isLive: () => running() > 0,
     describe: () => `${running()} running`,
     refresh: async () => {
+      const before = signature();
       const fresh = new Map((await loadComparison(runs.map((run) => run.run_id))).runs.map((run) => [run.run_id, run]));
       runs.forEach((run, index) => {
         if (fresh.has(run.run_id)) runs[index] = fresh.get(run.run_id);
       });
+      if (signature() === before) return;
       root.querySelector(".compare-header").replaceWith(header(runs, ctx.colors, ctx.labels, missing));
       views.get("charts")?.refresh();
       if (current !== "charts") redraw();

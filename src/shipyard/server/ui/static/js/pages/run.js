@@ -127,10 +127,16 @@ function renderData() {
   renderDatasets($("datasets"), (run.inputs || {}).dataset_inputs || []);
 }
 
+// What the charts show changes only with the latest metric points: refetch them then.
+const metricsSignature = (data) => JSON.stringify((data && data.metrics) || []);
+let charts = null; // the Charts tab's handle once it is mounted
+
 async function load({ quiet = false } = {}) {
   try {
     const body = await mlflow.get("/runs/get", { run_id: runId });
+    const changed = run !== null && metricsSignature(run.data) !== metricsSignature(body.run.data);
     run = body.run;
+    if (changed) charts?.refresh();
     const tags = keyValues(run.data.tags);
     const { parent, experiment } = await loadRelatives(run.info, tags);
     renderHeader(experiment);
@@ -151,9 +157,9 @@ async function load({ quiet = false } = {}) {
 // The Charts and Artifacts tabs are other components' modules, loaded when first opened.
 const MOUNTS = {
   charts: () =>
-    import("../components/charts.js").then((module) =>
-      module.mountMetricCharts($("metric-charts"), { runs: [{ run_id: runId, name: run ? run.info.run_name : runId }] }),
-    ),
+    import("../components/charts.js").then((module) => {
+      charts = module.mountMetricCharts($("metric-charts"), { runs: [{ run_id: runId, name: run ? run.info.run_name : runId }] });
+    }),
   artifacts: () =>
     import("../components/artifact_browser.js").then((module) =>
       module.mountArtifactBrowser($("artifact-browser"), { runId, artifactUri: $("artifact-browser").dataset.artifactUri }),
