@@ -284,18 +284,15 @@ def start_run(
     _state.runs.append(active)
     _last_run_id = run.info.run_id
     hooks = sys.modules.get("shipyard.autologging.run_hooks")
-    if hooks is None and (log_system_metrics or _system_metrics_from_environment()):
-        from shipyard.autologging import run_hooks as hooks
+    if hooks is None and log_system_metrics is not False:
+        from shipyard import system_metrics  # the standard library only: cheap to import
+
+        if log_system_metrics or system_metrics.is_enabled():
+            from shipyard.autologging import run_hooks as hooks
     if hooks is not None:
         hooks.request_for_next_run(log_system_metrics)
         hooks.run_started(run.info.run_id)
     return active
-
-
-def _system_metrics_from_environment() -> bool:
-    """Whether the environment switches system metrics on for every run."""
-    names = ("SHIPYARD_ENABLE_SYSTEM_METRICS_LOGGING", "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING")
-    return any(os.environ.get(name, "").strip().lower() in ("1", "true", "yes") for name in names)
 
 
 def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:

@@ -47,7 +47,8 @@ function runRecord(run, experimentNames) {
 }
 
 // {runs, missing}: the runs found, in the order asked, and the ids the server does not know.
-export async function loadComparison(runIds) {
+// `knownRuns` (records from an earlier load) spares fetching their experiments' names again.
+export async function loadComparison(runIds, knownRuns = []) {
   const missing = [];
   const found = await inParallel(runIds, async (runId) => {
     try {
@@ -61,7 +62,8 @@ export async function loadComparison(runIds) {
     }
   });
   const runs = found.filter(Boolean);
-  const experimentIds = [...new Set(runs.map((run) => run.info.experiment_id))];
+  const known = new Map(knownRuns.map((run) => [run.experiment_id, run.experiment_name]));
+  const experimentIds = [...new Set(runs.map((run) => run.info.experiment_id))].filter((id) => !known.has(id));
   const experiments = await inParallel(experimentIds, async (id) => {
     try {
       return (await mlflow.get("/experiments/get", { experiment_id: id })).experiment;
@@ -69,7 +71,7 @@ export async function loadComparison(runIds) {
       return { experiment_id: id, name: id }; // the runs are still worth comparing
     }
   });
-  const names = new Map(experiments.map((experiment) => [experiment.experiment_id, experiment.name]));
+  const names = new Map([...known, ...experiments.map((experiment) => [experiment.experiment_id, experiment.name])]);
   return { runs: runs.map((run) => runRecord(run, names)), missing };
 }
 

@@ -177,7 +177,7 @@ async function main() {
     describe: () => `${running()} running`,
     refresh: async () => {
       const before = signature();
-      const fresh = new Map((await loadComparison(runs.map((run) => run.run_id))).runs.map((run) => [run.run_id, run]));
+      const fresh = new Map((await loadComparison(runs.map((run) => run.run_id), runs)).runs.map((run) => [run.run_id, run]));
       runs.forEach((run, index) => {
         if (fresh.has(run.run_id)) runs[index] = fresh.get(run.run_id);
       });
