@@ -1,9 +1,10 @@
 """The autologging tests train small real models against the live server of the compat suite.
 
 The server, the ``mlflow`` client settings and the naming helpers come from
-``tests/compat/conftest.py`` (bound here as ``tests/client/conftest.py`` does); the fluent API is
-pointed at that server before each test, and after it every autologging integration is switched
-off (restoring the frameworks' methods) and any run left active is ended.
+``tests/compat/conftest.py`` and the fluent API's set-up from ``tests/client/conftest.py``: the
+fluent API is pointed at that server before each test, and after it every autologging
+integration is switched off (restoring the frameworks' methods) and any run left active is
+ended.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-import compat.conftest as compat
+import client.conftest as client_setup
 from shipyard import fluent
 from shipyard.autologging import autolog
-from shipyard.domain.entities import RunStatus
 
 # Keras picks its backend at import: torch is the one installed here.
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -24,27 +24,22 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# The compat suite's fixtures, registered for this folder by being bound here.
-target = compat.target
-tracking_server = compat.tracking_server
-mlflow_client_env = compat.mlflow_client_env
-client = compat.client
-unique_name = compat.unique_name
-experiment_id = compat.experiment_id
+# The compat suite's fixtures and the client suite's fluent set-up, registered for this folder
+# by being bound here.
+target = client_setup.target
+tracking_server = client_setup.tracking_server
+mlflow_client_env = client_setup.mlflow_client_env
+client = client_setup.client
+unique_name = client_setup.unique_name
+experiment_id = client_setup.experiment_id
+shipyard_fluent = client_setup.shipyard_fluent
 
 
 @pytest.fixture(autouse=True)
-def shipyard_fluent(tracking_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The fluent API on the live server, with no active run and no current experiment."""
-    monkeypatch.delenv("SHIPYARD_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
-    monkeypatch.setattr(fluent, "_experiment_id", None)
-    fluent.set_tracking_uri(tracking_server)
+def autologging_off() -> Iterator[None]:
+    """After each test every integration is switched off (the frameworks' methods restored)."""
     yield
     autolog(disable=True)
-    while fluent.active_run() is not None:
-        fluent.end_run(RunStatus.KILLED)
-    fluent.set_tracking_uri(None)
 
 
 @pytest.fixture
