@@ -131,9 +131,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         stop_server(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's), driven by Playwright."""
+    """Headless Chromium (Debian's), driven by Playwright.
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps its event loop marked as running
+    on this thread for as long as it is open, so an xdist worker that goes on to async tests after
+    the UI group would find "another loop running" in every one of them.
+    """
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
         if IN_CI:
