@@ -30,7 +30,7 @@ from shipyard.domain.entities import (
     RunStatus,
     ViewType,
 )
-from shipyard.domain.errors import InvalidParameter, ShipyardError
+from shipyard.domain.errors import AlreadyExists, InvalidParameter, ShipyardError
 
 if TYPE_CHECKING:
     from shipyard.client.backend import TrackingBackend
@@ -122,7 +122,13 @@ def set_experiment(
     elif experiment_name:
         found = tracking.get_experiment_by_name(experiment_name)
         if found is None:
-            found = tracking.get_experiment(tracking.create_experiment(experiment_name))
+            try:
+                found = tracking.get_experiment(tracking.create_experiment(experiment_name))
+            except AlreadyExists:
+                # Another process created it between the lookup and the create.
+                found = tracking.get_experiment_by_name(experiment_name)
+                if found is None:
+                    raise
     else:
         raise InvalidParameter("set_experiment needs an experiment_name or an experiment_id.")
     if found.lifecycle_stage is not LifecycleStage.ACTIVE:

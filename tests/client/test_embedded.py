@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +139,47 @@ def test_a_tracking_uri_of_no_known_kind_is_refused_with_the_forms_to_use(uri: s
 def test_a_run_id_the_embedded_store_does_not_have_is_not_found(tmp_path: Path) -> None:
     with shipyard.Client(str(tmp_path)) as client, pytest.raises(NotFound):
         client.get_run("0" * 32)
+
+
+_WRITER = """
+import sys
+from shipyard import fluent
+
+fluent.set_tracking_uri(sys.argv[1])
+fluent.set_experiment("shared")
+with fluent.start_run(run_name=f"writer-{sys.argv[2]}"):
+    fluent.log_param("writer", sys.argv[2])
+    for step in range(200):
+        fluent.log_metric("loss", 1.0 / (step + 1), step=step)
+fluent.set_tracking_uri(None)
+"""
+
+
+def test_scripts_started_together_on_a_new_store_all_log_their_runs(tmp_path: Path) -> None:
+    """Several training scripts on one fresh data dir: they race to create the database and the
+    experiment, then write at the same time; every run and every point must arrive."""
+    data_dir = tmp_path / "data"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(data_dir), str(number)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for number in range(6)
+    ]
+    outputs = [writer.communicate(timeout=180)[0] for writer in writers]
+
+    assert [writer.returncode for writer in writers] == [0] * 6, outputs
+    client = shipyard.Client(str(data_dir))
+    try:
+        experiment = client.get_experiment_by_name("shared")
+        assert experiment is not None
+        runs = client.search_runs([experiment.experiment_id])
+        assert sorted(run.info.run_name for run in runs) == [f"writer-{n}" for n in range(6)]
+        for run in runs:
+            history = client.get_metric_history(run.info.run_id, "loss")
+            assert [point.step for point in history] == list(range(200))
+            assert run.info.status == "FINISHED"
+    finally:
+        client.close()

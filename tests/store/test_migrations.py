@@ -3,6 +3,8 @@ states (empty, current, older, newer, foreign) are told apart and handled as doc
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 import shipyard.store.migrations
-from shipyard.store.engine import create_migration_engine
+from shipyard.store.engine import Database, create_migration_engine
 from shipyard.store.migrate import SchemaState, head_revision, schema_status, upgrade
 from shipyard.store.schema import metadata
-from shipyard.store.tracking import SchemaMismatch, prepare_database
+from shipyard.store.tracking import SchemaMismatch, TrackingStore, prepare_database
 
 UNKNOWN_REVISION = "9f9f9f9f9f9f"
 FIRST_REVISION = "0001"
@@ -225,6 +227,32 @@ def test_prepare_database_leaves_a_current_database_alone(empty_db_uri: str) -> 
     prepare_database(empty_db_uri)
 
     assert schema_status(empty_db_uri).state is SchemaState.CURRENT
+
+
+def test_processes_starting_together_on_an_empty_database_create_it_once(
+    empty_db_uri: str,
+) -> None:
+    """Replicas (or scripts on one embedded store) that start at the same moment: each prepares
+    the database and makes sure the default experiment exists, and none of them fails."""
+    starters = 6
+    barrier = threading.Barrier(starters)
+
+    def start() -> None:
+        barrier.wait()
+        prepare_database(empty_db_uri)
+        store = TrackingStore(Database(empty_db_uri), "mlflow-artifacts:/")
+        try:
+            store.ensure_default_experiment()
+        finally:
+            store.close()
+
+    with ThreadPoolExecutor(starters) as pool:
+        outcomes = [pool.submit(start) for _ in range(starters)]
+        errors = [future.exception(timeout=120) for future in outcomes]
+
+    assert errors == [None] * starters
+    assert schema_status(empty_db_uri).state is SchemaState.CURRENT
+    assert experiment_names(empty_db_uri) == ["Default"]
 
 
 def test_prepare_database_refuses_a_newer_schema_and_says_to_upgrade_shipyard(

@@ -275,10 +275,12 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (
+            # The busy timeout first: switching a new file to WAL needs a lock that another
+            # process opening the same store may hold.
+            "PRAGMA busy_timeout=30000",
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=30000",
             "PRAGMA case_sensitive_like=ON",
             "PRAGMA temp_store=MEMORY",
             "PRAGMA cache_size=-65536",

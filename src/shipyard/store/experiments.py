@@ -14,7 +14,7 @@ from shipyard.domain.clock import now_ms
 from shipyard.domain.entities import Experiment, LifecycleStage, Page, ViewType
 from shipyard.domain.errors import AlreadyExists, InvalidParameter, NotFound
 from shipyard.store import paging
-from shipyard.store.dialect import AnyRow, chunks, upsert
+from shipyard.store.dialect import AnyRow, chunks, insert_ignore, upsert
 from shipyard.store.schema import experiment_tags, experiments, runs
 from shipyard.store.search_sql import compile_experiment_filter, experiment_sort_keys
 
@@ -38,15 +38,20 @@ def ensure_default_experiment(conn: Connection, artifact_root: str) -> None:
     if exists is not None:
         return
     now = now_ms()
-    conn.execute(
-        experiments.insert().values(
-            experiment_id=DEFAULT_EXPERIMENT_ID,
-            name=DEFAULT_EXPERIMENT_NAME,
-            artifact_location=location_for(artifact_root, DEFAULT_EXPERIMENT_ID),
-            lifecycle_stage=LifecycleStage.ACTIVE,
-            creation_time=now,
-            last_update_time=now,
-        )
+    # Ignoring a conflict: replicas or processes starting together may all get here.
+    insert_ignore(
+        conn,
+        experiments,
+        [
+            {
+                "experiment_id": DEFAULT_EXPERIMENT_ID,
+                "name": DEFAULT_EXPERIMENT_NAME,
+                "artifact_location": location_for(artifact_root, DEFAULT_EXPERIMENT_ID),
+                "lifecycle_stage": LifecycleStage.ACTIVE,
+                "creation_time": now,
+                "last_update_time": now,
+            }
+        ],
     )
 
 

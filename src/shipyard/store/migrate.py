@@ -15,11 +15,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from shipyard.store.engine import create_migration_engine
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# PostgreSQL advisory-lock key of schema upgrades: the bytes of "shipyard" as a bigint.
+_SCHEMA_LOCK_KEY = int.from_bytes(b"shipyard", "big")
 
 
 class SchemaMismatch(RuntimeError):
@@ -86,11 +88,27 @@ def schema_status(uri: str) -> SchemaStatus:
         engine.dispose()
 
 
+def _lock_schema(conn: Connection) -> None:
+    """Begin the upgrade's transaction holding a lock that other upgraders wait for.
+
+    Processes and replicas that start together on an empty database would otherwise all create
+    the schema at once; with the lock, the first creates it and the others find it current.
+    SQLite: a write transaction from the start (``BEGIN IMMEDIATE``), behind the busy timeout.
+    PostgreSQL: a transaction-scoped advisory lock, released at commit.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        conn.begin()
+    else:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+
+
 def upgrade(uri: str, revision: str = "head") -> SchemaStatus:
     """Run the migrations up to ``revision``; refuse a schema newer than this Shipyard."""
     engine = create_migration_engine(uri)
     try:
         with engine.connect() as conn:
+            _lock_schema(conn)
             status = _status(conn)
             if status.state is SchemaState.NEWER:
                 raise SchemaMismatch(newer_schema_message(status))
