@@ -8,6 +8,7 @@ This module holds the client side of the wire: MLflow's error codes map back to 
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any
 
 import httpx
@@ -100,7 +101,18 @@ class TrackingHTTP:
         token = os.environ.get("SHIPYARD_TRACKING_TOKEN") or os.environ.get("MLFLOW_TRACKING_TOKEN")
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=self.uri, timeout=timeout, headers=headers)
+        self._timeout = timeout
+        self._headers = headers
+        self.http = self._new_client()
+        _OPEN.add(self)
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.uri, timeout=self._timeout, headers=self._headers)
+
+    def _forget_after_fork(self) -> None:
+        # A forked child shares the parent's kept-alive sockets: if both spoke on one, each
+        # could read the other's responses. The child opens its own; the parent's stay open.
+        self.http = self._new_client()
 
     def close(self) -> None:
         """Close the connection."""
@@ -129,3 +141,15 @@ class TrackingHTTP:
         response = self.request(method, f"/api/2.0/mlflow{path}", **kwargs)
         payload: dict[str, Any] = response.json() if response.content else {}
         return payload
+
+
+_OPEN: weakref.WeakSet[TrackingHTTP] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for connection in list(_OPEN):
+        connection._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

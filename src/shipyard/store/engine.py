@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -115,6 +117,7 @@ class Database:
         self._writer: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
+        _OPEN.add(self)
 
     @property
     def dialect(self) -> str:
@@ -163,6 +166,15 @@ class Database:
             self._jobs.put(_STOP)
             writer.join()
         self.engine.dispose()
+
+    def _forget_after_fork(self) -> None:
+        """In a forked child: the writer thread did not survive the fork, and the pooled
+        connections are the parent's (SQLite and libpq both forbid using them from two
+        processes). Writes the parent had queued are the parent's to finish."""
+        self.engine.dispose(close=False)
+        self._jobs = queue.SimpleQueue()
+        self._writer = None
+        self._lock = threading.Lock()
 
     # -- PostgreSQL -------------------------------------------------------------------------
 
@@ -240,6 +252,18 @@ class Database:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
+
+
+_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for database in list(_OPEN):
+        database._forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _create_engine(url: DatabaseURL, pool_size: int) -> Engine:
