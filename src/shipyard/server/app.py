@@ -2,6 +2,7 @@
 
 Middleware, outermost first:
 1. ``BodyLimit``: refuses request bodies over the configured size before anything reads them.
+2. ``GzipJson``: gzips large JSON answers for clients that accept it.
 
 Routes: ``/health`` and ``/version`` (public), MLflow's tracking and artifact protocol under
 ``/api/2.0`` and ``/ajax-api/2.0`` (``server/mlflow_api``), Shipyard's own additions
@@ -31,6 +32,7 @@ from shipyard.server.api import registry as api_registry
 from shipyard.server.api import registry_views
 from shipyard.server.api import runs_table as api_runs_table
 from shipyard.server.body_limit import BodyLimit
+from shipyard.server.compression import GzipJson
 from shipyard.server.mlflow_api import BODY_LIMITS, install_mlflow_api
 from shipyard.server.mlflow_api.routing import openapi_components
 from shipyard.server.model_sources import SourceResolver
@@ -146,5 +148,6 @@ def create_app(
     app.include_router(registry_views.router)
     app.include_router(api_purge.router)
     install_ui(app)
+    app.add_middleware(GzipJson)
     app.add_middleware(BodyLimit, default_limit=settings.max_body_bytes, rules=BODY_LIMITS)
     return app
