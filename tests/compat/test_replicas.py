@@ -15,9 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from mlflow import MlflowClient
 from mlflow.entities import Metric
+
+import pgschema
 
 from .conftest import (
     HOST,
@@ -42,17 +43,8 @@ REPLICAS = 2
 @pytest.fixture(scope="module")
 def empty_schema_uri(postgres_schema_uri: str) -> Iterator[str]:
     """A new, empty PostgreSQL schema (no tables: the replicas create them)."""
-    base = postgres_schema_uri.split("?", 1)[0]
-    schema = f"shipyard_replicas_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pgschema.new_schema(postgres_schema_uri, "shipyard_replicas") as uri:
+        yield uri
 
 
 @pytest.fixture(scope="module")

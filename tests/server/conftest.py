@@ -9,14 +9,13 @@ emptied by the per-test fixtures) that lives as long as the module.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
+import pgschema
 from shipyard.store.migrate import upgrade
 
 from .api import Api
@@ -42,20 +41,11 @@ def module_db_uri(
         return
     # The session schema checks that PostgreSQL is there (skipping or failing as configured);
     # this module gets a schema of its own beside it.
-    session_uri: str = request.getfixturevalue("postgres_schema_uri")
-    admin_uri = session_uri.rsplit("?options=-csearch_path", 1)[0]
-    schema = f"shipyard_module_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_uri)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        uri = f"{admin_uri}?options=-csearch_path%3D{schema}"
+    with pgschema.new_schema(
+        request.getfixturevalue("postgres_schema_uri"), "shipyard_module"
+    ) as uri:
         upgrade(uri)
         yield uri
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

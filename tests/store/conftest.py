@@ -6,13 +6,12 @@ turn, for the migration tests; its PostgreSQL schema is private to the test and 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+import pgschema
 from shipyard.store.tracking import TrackingStore
 
 RunFactory = Callable[..., str]
@@ -53,25 +52,13 @@ def run_id(make_run: RunFactory) -> str:
     return make_run()
 
 
-def admin_uri(schema_uri: str) -> str:
-    """The PostgreSQL test database's URI without the schema option."""
-    return schema_uri.split("?", 1)[0]
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_db_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database without any schema: a new SQLite file, or a new PostgreSQL schema."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    base = admin_uri(request.getfixturevalue("postgres_schema_uri"))
-    admin = sa.create_engine(base)
-    schema = f"shipyard_empty_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pgschema.new_schema(
+        request.getfixturevalue("postgres_schema_uri"), "shipyard_empty"
+    ) as uri:
+        yield uri
