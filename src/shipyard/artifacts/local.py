@@ -25,6 +25,8 @@ from shipyard.artifacts.store import (
     PartTarget,
     PartUrlFactory,
     UploadedPart,
+    read_chunks,
+    write_all,
 )
 from shipyard.domain.errors import InvalidParameter, NotFound
 
@@ -233,19 +235,16 @@ class LocalArtifactStore:
         numbers = sorted(part.part_number for part in parts)
         if not numbers or numbers != list(range(1, len(numbers) + 1)):
             raise InvalidParameter("Parts must be numbered 1, 2, 3, ... without gaps.")
-        writer = self.writer(str(meta["path"]))
-        try:
+
+        def joined() -> Iterator[bytes]:
             for number in numbers:
                 part = folder / f"{number:05d}.part"
                 if not part.is_file():
                     raise InvalidParameter(f"Part {number} was never uploaded.")
                 with open(part, "rb") as handle:
-                    while data := handle.read(CHUNK_SIZE):
-                        writer.write(data)
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
+                    yield from read_chunks(handle)
+
+        write_all(self.writer(str(meta["path"])), joined())
         shutil.rmtree(folder, ignore_errors=True)
 
     def abort_multipart_upload(self, path: str, upload_id: str) -> None:

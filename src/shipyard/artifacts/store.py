@@ -10,10 +10,10 @@ chunks, and a multipart upload sends its parts straight to storage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -116,3 +116,21 @@ class PartUrlFactory(Protocol):
     """Builds the URL of a part upload served by Shipyard itself (stores without presigning)."""
 
     def __call__(self, upload_id: str, part_number: int) -> str: ...
+
+
+def write_all(writer: ArtifactWriter, chunks: Iterable[bytes]) -> int:
+    """Write every chunk and commit; return the size. On any error (from the writer or from
+    producing the chunks) the writer is aborted, so nothing of the file becomes visible."""
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+        return writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def read_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """An open file's bytes in ``CHUNK_SIZE`` pieces."""
+    while data := handle.read(CHUNK_SIZE):
+        yield data

@@ -22,7 +22,7 @@ from typing import IO
 
 from shipyard.artifacts.local import LocalArtifactStore
 from shipyard.artifacts.paths import join, safe_relative_path
-from shipyard.artifacts.store import CHUNK_SIZE, ArtifactStore
+from shipyard.artifacts.store import CHUNK_SIZE, ArtifactStore, read_chunks, write_all
 from shipyard.domain.errors import InvalidParameter, LimitExceeded
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -124,24 +124,7 @@ def _check_no_clashes(plan: list[tuple[tarfile.TarInfo, str]]) -> None:
 
 
 def _write_whole(store: ArtifactStore, path: str, data: bytes) -> int:
-    writer = store.writer(path)
-    try:
-        writer.write(data)
-        return writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-
-
-def _stream_member(store: ArtifactStore, handle: IO[bytes], path: str) -> int:
-    writer = store.writer(path)
-    try:
-        while data := handle.read(CHUNK_SIZE):
-            writer.write(data)
-        return writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    return write_all(store.writer(path), [data])
 
 
 def extract_into(store: ArtifactStore, folder: str, source: IO[bytes]) -> Extracted:
@@ -176,7 +159,7 @@ def extract_into(store: ArtifactStore, folder: str, source: IO[bytes]) -> Extrac
                                 else:
                                     sizes.append(_write_whole(store, path, data))
                             else:
-                                sizes.append(_stream_member(store, handle, path))
+                                sizes.append(write_all(store.writer(path), read_chunks(handle)))
                         except (tarfile.TarError, EOFError) as exc:
                             raise InvalidParameter(
                                 f"The tar archive is corrupt at member {_shown(member.name)}: {exc}"

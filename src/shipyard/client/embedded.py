@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlparse
@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from shipyard.artifacts.local import LocalArtifactStore
 from shipyard.artifacts.paths import join, safe_relative_path
-from shipyard.artifacts.store import CHUNK_SIZE
+from shipyard.artifacts.store import read_chunks, write_all
 from shipyard.artifacts.uris import PROXY_ROOT, managed_path
 from shipyard.client.backend import Progress, RemoteFile, TransientError
 from shipyard.domain.clock import now_ms
@@ -52,6 +52,13 @@ T = TypeVar("T")
 
 def _ignore(_: int) -> None:
     pass
+
+
+def _reported(chunks: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+    """``chunks`` as they are, calling ``progress`` with each one's size once it is used."""
+    for data in chunks:
+        yield data
+        progress(len(data))
 
 
 def _transient(action: Callable[[], T]) -> T:
@@ -348,16 +355,10 @@ class EmbeddedTracking:
         else:
             raise InvalidParameter(f"{local} is neither a file nor a folder.")
         for source, target in files:
-            writer = store.writer(join(root, target))
-            try:
-                with open(source, "rb") as handle:
-                    while data := handle.read(CHUNK_SIZE):
-                        writer.write(data)
-                        progress(len(data))
-                writer.commit()
-            except BaseException:
-                writer.abort()
-                raise
+            with open(source, "rb") as handle:
+                write_all(
+                    store.writer(join(root, target)), _reported(read_chunks(handle), progress)
+                )
         return [target for _, target in files]
 
     def download(

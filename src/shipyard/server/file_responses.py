@@ -22,7 +22,7 @@ from fastapi import Request
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from shipyard.artifacts.store import ArtifactStore, ArtifactWriter, FileInfo
+from shipyard.artifacts.store import ArtifactStore, ArtifactWriter, FileInfo, write_all
 from shipyard.artifacts.tar_upload import Extracted, extract_into
 from shipyard.domain.errors import InvalidParameter, NotFound
 
@@ -133,16 +133,6 @@ def _declared_length(request: Request) -> int | None:
         return None
 
 
-def _write_whole(store: ArtifactStore, path: str, body: bytes) -> int:
-    writer = store.writer(path)
-    try:
-        writer.write(body)
-        return writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-
-
 async def receive_upload(store: ArtifactStore, path: str, request: Request) -> int:
     """Write the request body to ``path`` as it arrives; return the size written.
 
@@ -152,25 +142,32 @@ async def receive_upload(store: ArtifactStore, path: str, request: Request) -> i
     declared = _declared_length(request)
     if declared is not None and declared <= SMALL_BODY:
         body = await request.body()
-        return await run_in_threadpool(_write_whole, store, path, body)
+        return await run_in_threadpool(lambda: write_all(store.writer(path), [body]))
     writer = await run_in_threadpool(store.writer, path)
     return await stream_into(writer, request)
 
 
-async def stream_into(writer: ArtifactWriter, request: Request) -> int:
-    """Feed the request body to a store writer in pieces of about 4 MiB, then commit it."""
+async def _body_pieces(request: Request) -> AsyncIterator[bytes]:
+    """The request body in pieces of about ``UPLOAD_BUFFER`` bytes: few thread hops per body,
+    and memory bounded by one piece."""
     pieces: list[bytes] = []
     pending = 0
+    async for chunk in request.stream():
+        pieces.append(chunk)
+        pending += len(chunk)
+        if pending >= UPLOAD_BUFFER:
+            yield b"".join(pieces)
+            pieces.clear()
+            pending = 0
+    if pieces:
+        yield b"".join(pieces)
+
+
+async def stream_into(writer: ArtifactWriter, request: Request) -> int:
+    """Feed the request body to a store writer in pieces of about 4 MiB, then commit it."""
     try:
-        async for chunk in request.stream():
-            pieces.append(chunk)
-            pending += len(chunk)
-            if pending >= UPLOAD_BUFFER:
-                await run_in_threadpool(writer.write, b"".join(pieces))
-                pieces.clear()
-                pending = 0
-        if pieces:
-            await run_in_threadpool(writer.write, b"".join(pieces))
+        async for piece in _body_pieces(request):
+            await run_in_threadpool(writer.write, piece)
         size: int = await run_in_threadpool(writer.commit)
     except BaseException:
         await run_in_threadpool(writer.abort)
@@ -257,17 +254,8 @@ async def receive_archive(store: ArtifactStore, folder: str, request: Request) -
     """
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SMALL_BODY)  # noqa: SIM115
     try:
-        pieces: list[bytes] = []
-        pending = 0
-        async for chunk in request.stream():
-            pieces.append(chunk)
-            pending += len(chunk)
-            if pending >= UPLOAD_BUFFER:
-                await run_in_threadpool(spool.write, b"".join(pieces))
-                pieces.clear()
-                pending = 0
-        if pieces:
-            await run_in_threadpool(spool.write, b"".join(pieces))
+        async for piece in _body_pieces(request):
+            await run_in_threadpool(spool.write, piece)
     except BaseException:
         spool.close()
         raise
