@@ -58,8 +58,6 @@ and on SIGTERM; if one dies, the run stops with the tail of its log.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shlex
 import shutil
 import signal
@@ -72,9 +70,7 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-import psutil
 import requests
 
 from artbench import workloads
@@ -84,6 +80,7 @@ from artbench.probe import MB, Probe
 from artbench.report import Metric, Report, console_table, count_of
 from artbench.transfer import ArtifactClient, create_run_root
 from trackbench.console import elapsed, log
+from trackbench.runinfo import load_average, machine_info, shown_command
 from trackbench.servers import Server, ServerDied, ServerSpec
 
 # The servers under test. Placeholders: {bin} is the directory of the Python running this
@@ -128,43 +125,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def shown_command() -> str:
-    """This run's command line, with paths under the working directory made relative."""
-    python = Path(sys.executable)
-    if python.is_relative_to(Path.cwd()):
-        python = python.relative_to(Path.cwd())
-    return shlex.join([str(python), *sys.argv])
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _package_version(name: str) -> str:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU, memory, OS, Python, both packages' versions and the load average at the start."""
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "shipyard_package": _package_version("shipyard"),
-        "mlflow_package": _package_version("mlflow"),
-        "load_at_start": [round(load, 2) for load in os.getloadavg()],
-    }
 
 
 def server_version(base_url: str) -> str:
@@ -183,7 +148,11 @@ class ArtifactBench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.sizes = QUICK if args.quick else FULL
-        self.machine = machine_info()
+        self.machine = {
+            **machine_info(),
+            "shipyard_package": _package_version("shipyard"),
+            "mlflow_package": _package_version("mlflow"),
+        }
         self.command = shown_command()
         self.scratch = Path(tempfile.mkdtemp(prefix="bench-artifacts-payload-"))
         self.servers: list[Server] = []
@@ -301,7 +270,7 @@ class ArtifactBench:
         warnings = list(ctx.warnings) if ctx else []
         if self.aborted:
             warnings.insert(0, f"run aborted: {self.aborted}")
-        machine = {**self.machine, "load_at_end": [round(x, 2) for x in os.getloadavg()]}
+        machine = {**self.machine, "load_at_end": load_average()}
         return Report(
             command=self.command,
             quick=self.args.quick,

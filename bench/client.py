@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shlex
 import subprocess
@@ -45,13 +44,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
 from clientbench import venvs
 from clientbench.venvs import Venv
 from trackbench.console import elapsed, log
 from trackbench.measure import median
 from trackbench.report import Goal, Row, console_table, markdown_table
+from trackbench.runinfo import git_state, load_average, machine_info, shown_command
 from trackbench.servers import Server, ServerSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,27 +93,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.reps = args.reps or (1 if args.quick else 3)
     args.import_reps = args.import_reps or (3 if args.quick else 10)
     return args
-
-
-def load_average() -> list[float]:
-    return [round(value, 2) for value in os.getloadavg()]
-
-
-def shown_command() -> str:
-    cwd = Path.cwd()
-    python = Path(sys.executable)
-    if python.is_relative_to(cwd):
-        python = python.relative_to(cwd)
-    return shlex.join([str(python), *sys.argv])
-
-
-def git_state() -> str:
-    def git(*args: str) -> str:
-        result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return result.stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "src", "pyproject.toml")
-    return git("rev-parse", "--short", "HEAD") + (" (src/ has local changes)" if dirty else "")
 
 
 # -- size ------------------------------------------------------------------------------------------
@@ -313,13 +291,7 @@ def measure_loops(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     selected = set(args.only or ("size", "import", "loop"))
-    machine = {
-        "cpu_count": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_at_start": load_average(),
-    }
+    machine = machine_info()
     log(f"load average at start: {machine['load_at_start']}")
     rows: list[Row] = []
     details: dict[str, Any] = {"shipyard_source": git_state()}

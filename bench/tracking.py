@@ -66,8 +66,6 @@ tail of its log.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shlex
 import signal
 import sys
@@ -77,10 +75,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import httpx
-import psutil
 
 from trackbench import bigmetric, ingest, latency, search
 from trackbench.console import elapsed, log
@@ -89,6 +85,7 @@ from trackbench.measure import median
 from trackbench.memory import RssSampler, tree_pss
 from trackbench.report import Goal, Report, Row, console_table
 from trackbench.rest import ApiError, RestClient
+from trackbench.runinfo import load_average, machine_info, shown_command
 from trackbench.servers import Server, ServerDied, ServerSpec
 
 # The servers under test. Placeholders: {bin} is the directory of the Python running this
@@ -181,37 +178,6 @@ def shipyard_spec(command: str) -> ServerSpec:
     if command == "mlflow":
         return ServerSpec("shipyard", MLFLOW_COMMAND, MLFLOW_WORKERS)
     return ServerSpec("shipyard", command, SHIPYARD_WORKERS)
-
-
-def shown_command() -> str:
-    """This run's command line, with paths under the working directory made relative."""
-    cwd = Path.cwd()
-    python = Path(sys.executable)
-    if python.is_relative_to(cwd):
-        python = python.relative_to(cwd)
-    return shlex.join([str(python), *sys.argv])
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU, memory, OS, Python and the load average when the run starts."""
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": _cpu_model(),
-        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_at_start": [round(load, 2) for load in os.getloadavg()],
-    }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def server_version(server: Server) -> str:
@@ -387,7 +353,7 @@ class BenchRun:
         warnings = list(self.ctx.warnings)
         if self.aborted:
             warnings.insert(0, f"run aborted: {self.aborted}")
-        machine = {**self.machine, "load_at_end": [round(x, 2) for x in os.getloadavg()]}
+        machine = {**self.machine, "load_at_end": load_average()}
         return Report(
             command=self.command,
             quick=self.args.quick,

@@ -41,11 +41,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shlex
 import signal
-import subprocess
 import sys
 import time
 import traceback
@@ -57,11 +54,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-import psutil
 
 from trackbench.console import elapsed, log
 from trackbench.measure import median
 from trackbench.report import Goal, console_table, markdown_table
+from trackbench.runinfo import git_state, load_average, machine_info, shown_command
 from trackbench.servers import Server, ServerSpec
 from uibench import browser as ui
 from uibench.dataset import (
@@ -108,49 +105,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="re-seed even if cached")
     parser.add_argument("--chromium", default=ui.CHROMIUM, help="browser executable")
     return parser.parse_args(argv)
-
-
-def shown_command() -> str:
-    cwd = Path.cwd()
-    python = Path(sys.executable)
-    if python.is_relative_to(cwd):
-        python = python.relative_to(cwd)
-    return shlex.join([str(python), *sys.argv])
-
-
-def git_state() -> str:
-    """The commit the Shipyard side ran, and whether its source had local changes."""
-    repo = Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    dirty = git("status", "--porcelain", "--", "src")
-    return git("rev-parse", "--short", "HEAD") + (" (src/ has local changes)" if dirty else "")
-
-
-def load_average() -> list[float]:
-    return [round(value, 2) for value in os.getloadavg()]
-
-
-def machine_info() -> dict[str, Any]:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": model,
-        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "load_at_start": load_average(),
-    }
 
 
 # -- seeding -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -293,6 +294,25 @@ def small_files(ctx: BenchContext) -> list[Metric]:
 # -- Shipyard's folder archive -----------------------------------------------------------------
 
 
+def _shipyard_only(
+    ctx: BenchContext,
+    attempt: str,
+    metric: str,
+    transfer: Callable[[BenchContext, Contender, int], Transfer],
+) -> Samples:
+    """``transfer`` for Shipyard alone (a path MLflow does not have), once per repetition."""
+    shipyard = [contender for contender in ctx.contenders if contender.name == CANDIDATE]
+    samples: Samples = {contender.name: [] for contender in shipyard}
+    reps = ctx.sizes.reps
+    for rep in range(reps):
+        for contender in shipyard:
+            action = functools.partial(transfer, ctx, contender, rep)
+            _keep(samples, contender, ctx.attempt(attempt, contender, action))
+        _progress(metric, samples, rep, reps, "files_per_second", "files/s")
+    _record_details(ctx, metric, samples)
+    return samples
+
+
 def _download_archive(ctx: BenchContext, contender: Contender, rep: int) -> Transfer:
     local: Path = ctx.payload.downloads / f"{contender.name}-small.zip"
     received: list[int] = []
@@ -312,15 +332,7 @@ def _download_archive(ctx: BenchContext, contender: Contender, rep: int) -> Tran
 
 def archive(ctx: BenchContext) -> list[Metric]:
     """``archive-download``: the small-file folder as one zip, Shipyard only."""
-    shipyard = [contender for contender in ctx.contenders if contender.name == CANDIDATE]
-    samples: Samples = {contender.name: [] for contender in shipyard}
-    reps = ctx.sizes.reps
-    for rep in range(reps):
-        for contender in shipyard:
-            action = functools.partial(_download_archive, ctx, contender, rep)
-            _keep(samples, contender, ctx.attempt("archive", contender, action))
-        _progress("archive-download", samples, rep, reps, "files_per_second", "files/s")
-    _record_details(ctx, "archive-download", samples)
+    samples = _shipyard_only(ctx, "archive", "archive-download", _download_archive)
     what = _note(
         ctx, "archive", f"Shipyard only: the {len(ctx.payload.small):,}-file folder as one zip"
     )
@@ -368,15 +380,7 @@ def _upload_archive(ctx: BenchContext, contender: Contender, rep: int) -> Transf
 
 def archive_upload(ctx: BenchContext) -> list[Metric]:
     """``archive-upload``: the small-file folder as one tar ``PUT``, Shipyard only."""
-    shipyard = [contender for contender in ctx.contenders if contender.name == CANDIDATE]
-    samples: Samples = {contender.name: [] for contender in shipyard}
-    reps = ctx.sizes.reps
-    for rep in range(reps):
-        for contender in shipyard:
-            action = functools.partial(_upload_archive, ctx, contender, rep)
-            _keep(samples, contender, ctx.attempt("archive-upload", contender, action))
-        _progress("archive-upload", samples, rep, reps, "files_per_second", "files/s")
-    _record_details(ctx, "archive-upload", samples)
+    samples = _shipyard_only(ctx, "archive-upload", "archive-upload", _upload_archive)
     count = len(ctx.payload.small)
     what = _note(
         ctx,
